@@ -1,0 +1,2 @@
+//! The `amphi-mq` command line (work in progress).
+fn main() {}

@@ -1,0 +1,2 @@
+//! Workspace automation (work in progress).
+fn main() {}
