@@ -1,0 +1,317 @@
+//! The shared state behind every handle, and the one wait loop every operation uses.
+//!
+//! Each operation is written once as an *attempt* on the locked state; [`Shared::wait`] runs
+//! the "check, listen, check again" loop around it, either polling the listener (async face)
+//! or parking the thread on it (blocking face). Notifications are sent after the lock is
+//! released, and only ever `notify_additional(1)` per item or slot, so a listener woken for an
+//! item it did not take passes the wake-up on when dropped (event-listener's contract).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use crate::buffer::Buffer;
+use crate::error::{TaskDoneError, TryGetError, TryPutError};
+#[cfg(not(amphi_loom))]
+use crate::sync::Listener as _;
+use crate::sync::{Event, EventListener, Mutex, lock};
+
+/// How a wait waits: by polling (async face) or by parking the thread (blocking face).
+pub(crate) enum Strategy<'a, 'b> {
+    /// Register the task's waker and return `Pending`.
+    Async(&'a mut Context<'b>),
+    /// Park the thread, until the deadline if there is one.
+    Blocking(Option<Instant>),
+}
+
+/// The events waiters listen on.
+#[derive(Clone, Copy)]
+pub(crate) enum Waiters {
+    /// Getters, woken when an item arrives or the queue closes.
+    Getters,
+    /// Putters and reservers, woken when a slot frees or the queue closes.
+    Putters,
+    /// Joiners, woken when the unfinished count reaches zero.
+    Joiners,
+}
+
+/// Everything under the lock.
+pub(crate) struct State<T> {
+    pub(crate) buf: Buffer<T>,
+    /// `usize::MAX` when unbounded.
+    pub(crate) cap: usize,
+    /// Slots promised to permits (and sinks) but not yet filled.
+    pub(crate) reserved: usize,
+    pub(crate) closed: bool,
+    /// Items put and not yet marked done.
+    pub(crate) unfinished: usize,
+}
+
+impl<T> State<T> {
+    fn has_room(&self) -> bool {
+        self.buf.len() + self.reserved < self.cap
+    }
+
+    /// Adds an item and counts it for `join`.
+    fn insert(&mut self, item: T) {
+        self.buf.push(item);
+        self.unfinished += 1;
+    }
+}
+
+/// What all handles of one queue share.
+pub(crate) struct Shared<T> {
+    state: Mutex<State<T>>,
+    getters: Event,
+    putters: Event,
+    joiners: Event,
+}
+
+impl<T> Shared<T> {
+    pub(crate) fn new(buf: Buffer<T>, cap: usize) -> Self {
+        Shared {
+            state: Mutex::new(State {
+                buf,
+                cap,
+                reserved: 0,
+                closed: false,
+                unfinished: 0,
+            }),
+            getters: Event::new(),
+            putters: Event::new(),
+            joiners: Event::new(),
+        }
+    }
+
+    fn event(&self, waiters: Waiters) -> &Event {
+        match waiters {
+            Waiters::Getters => &self.getters,
+            Waiters::Putters => &self.putters,
+            Waiters::Joiners => &self.joiners,
+        }
+    }
+
+    /// Reads the state under the lock.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&State<T>) -> R) -> R {
+        f(&lock(&self.state))
+    }
+
+    /// The one wait loop: attempt, listen, attempt again, wait, repeat.
+    ///
+    /// `Ready(Some(r))` when the attempt succeeded, `Ready(None)` when a blocking deadline
+    /// passed (after one last attempt), `Pending` when the task's waker is registered.
+    pub(crate) fn wait<R>(
+        &self,
+        waiters: Waiters,
+        listener: &mut Option<EventListener>,
+        strategy: &mut Strategy<'_, '_>,
+        mut attempt: impl FnMut(&mut State<T>) -> Option<R>,
+    ) -> Poll<Option<R>> {
+        loop {
+            if let Some(done) = attempt(&mut lock(&self.state)) {
+                *listener = None;
+                return Poll::Ready(Some(done));
+            }
+            let Some(mut current) = listener.take() else {
+                // Listen, then loop to check again: a notification sent after the check above
+                // reaches this listener.
+                *listener = Some(self.event(waiters).listen());
+                continue;
+            };
+            match strategy {
+                Strategy::Async(cx) => match Pin::new(&mut current).poll(cx) {
+                    Poll::Ready(()) => {}
+                    Poll::Pending => {
+                        *listener = Some(current);
+                        return Poll::Pending;
+                    }
+                },
+                Strategy::Blocking(None) => current.wait(),
+                Strategy::Blocking(Some(deadline)) => {
+                    if current.wait_deadline(*deadline).is_none() {
+                        let last = attempt(&mut lock(&self.state));
+                        return Poll::Ready(last);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Wakes one more getter.
+    pub(crate) fn wake_getter(&self) {
+        self.getters.notify_additional(1);
+    }
+
+    /// Wakes one more putter or reserver.
+    pub(crate) fn wake_putter(&self) {
+        self.putters.notify_additional(1);
+    }
+
+    // ---- attempts, run under the lock ----
+
+    /// Puts `item` if there is room. Leaves `item` in place if full.
+    pub(crate) fn attempt_put(state: &mut State<T>, item: &mut Option<T>) -> Option<Result<(), T>> {
+        let value = item.take()?;
+        if state.closed {
+            return Some(Err(value));
+        }
+        if state.has_room() {
+            state.insert(value);
+            Some(Ok(()))
+        } else {
+            *item = Some(value);
+            None
+        }
+    }
+
+    /// Takes an item, or reports closed-and-drained.
+    pub(crate) fn attempt_get(state: &mut State<T>) -> Option<Result<T, ()>> {
+        match state.buf.pop() {
+            Some(item) => Some(Ok(item)),
+            None if state.closed => Some(Err(())),
+            None => None,
+        }
+    }
+
+    /// Reserves a slot, or reports closed.
+    pub(crate) fn attempt_reserve(state: &mut State<T>) -> Option<Result<(), ()>> {
+        if state.closed {
+            Some(Err(()))
+        } else if state.has_room() {
+            state.reserved += 1;
+            Some(Ok(()))
+        } else {
+            None
+        }
+    }
+
+    // ---- complete operations ----
+
+    pub(crate) fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        let mut slot = Some(item);
+        let result = Self::attempt_put(&mut lock(&self.state), &mut slot);
+        match (result, slot) {
+            (Some(Ok(())), _) => {
+                self.wake_getter();
+                Ok(())
+            }
+            (Some(Err(item)), _) => Err(TryPutError::Closed(item)),
+            (None, Some(item)) => Err(TryPutError::Full(item)),
+            // `attempt_put` leaves the item in place whenever it returns `None`.
+            (None, None) => unreachable!("a refused put keeps its item"),
+        }
+    }
+
+    pub(crate) fn try_get(&self) -> Result<T, TryGetError> {
+        let result = Self::attempt_get(&mut lock(&self.state));
+        match result {
+            Some(Ok(item)) => {
+                self.wake_putter();
+                Ok(item)
+            }
+            Some(Err(())) => Err(TryGetError::Closed),
+            None => Err(TryGetError::Empty),
+        }
+    }
+
+    /// Fills a reserved slot. Never fails: the slot was promised.
+    pub(crate) fn put_reserved(&self, item: T) {
+        {
+            let mut state = lock(&self.state);
+            state.reserved = state.reserved.saturating_sub(1);
+            state.insert(item);
+        }
+        self.wake_getter();
+    }
+
+    /// Gives a reserved slot back unused.
+    pub(crate) fn release_reserved(&self) {
+        {
+            let mut state = lock(&self.state);
+            state.reserved = state.reserved.saturating_sub(1);
+        }
+        self.wake_putter();
+    }
+
+    /// Puts `item`, evicting one item first if the queue is full.
+    pub(crate) fn force_put(&self, item: T) -> Result<Option<T>, T> {
+        let evicted = {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return Err(item);
+            }
+            let evicted = if state.has_room() {
+                None
+            } else {
+                // The evicted item will never reach a consumer: count it as done for `join`.
+                let evicted = state.buf.evict();
+                if evicted.is_some() {
+                    state.unfinished -= 1;
+                }
+                evicted
+            };
+            state.insert(item);
+            evicted
+        };
+        self.wake_getter();
+        if evicted.is_some() {
+            self.after_task_done_check();
+        }
+        Ok(evicted)
+    }
+
+    /// Closes; `true` if this call did it. Wakes every getter, putter and reserver.
+    pub(crate) fn close(&self) -> bool {
+        let closed_now = {
+            let mut state = lock(&self.state);
+            !std::mem::replace(&mut state.closed, true)
+        };
+        if closed_now {
+            self.getters.notify(usize::MAX);
+            self.putters.notify(usize::MAX);
+        }
+        closed_now
+    }
+
+    /// Closes and takes every buffered item, counting them as done.
+    pub(crate) fn close_immediate(&self) -> Vec<T> {
+        let drained = {
+            let mut state = lock(&self.state);
+            state.closed = true;
+            let drained = state.buf.drain();
+            state.unfinished -= drained.len();
+            drained
+        };
+        self.getters.notify(usize::MAX);
+        self.putters.notify(usize::MAX);
+        self.after_task_done_check();
+        drained
+    }
+
+    pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
+        let now_zero = {
+            let mut state = lock(&self.state);
+            if state.unfinished == 0 {
+                return Err(TaskDoneError);
+            }
+            state.unfinished -= 1;
+            state.unfinished == 0
+        };
+        if now_zero {
+            self.joiners.notify(usize::MAX);
+        }
+        Ok(())
+    }
+
+    fn after_task_done_check(&self) {
+        if self.with_state(|state| state.unfinished == 0) {
+            self.joiners.notify(usize::MAX);
+        }
+    }
+
+    /// The join attempt: ready once nothing is unfinished.
+    pub(crate) fn attempt_join(state: &mut State<T>) -> Option<()> {
+        (state.unfinished == 0).then_some(())
+    }
+}

@@ -1,0 +1,156 @@
+//! The priority buffer: a binary min-heap with insertion order breaking ties.
+//!
+//! The ordering is a function pointer captured where `T: Ord` is known (the priority
+//! constructors), so the rest of the queue works for any `T`.
+
+use std::cmp::Ordering;
+
+/// An item and its insertion number (the tie-breaker).
+struct Slot<T> {
+    seq: u64,
+    item: T,
+}
+
+/// A binary min-heap over `cmp`, FIFO among equal items.
+pub(crate) struct PriorityBuffer<T> {
+    heap: Vec<Slot<T>>,
+    next_seq: u64,
+    cmp: fn(&T, &T) -> Ordering,
+}
+
+impl<T> PriorityBuffer<T> {
+    pub(crate) fn new(capacity_hint: usize, cmp: fn(&T, &T) -> Ordering) -> Self {
+        PriorityBuffer {
+            heap: Vec::with_capacity(capacity_hint),
+            next_seq: 0,
+            cmp,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether slot `a` comes out before slot `b`.
+    fn before(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (&self.heap[a], &self.heap[b]);
+        match (self.cmp)(&a.item, &b.item) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => a.seq < b.seq,
+        }
+    }
+
+    /// O(log n).
+    pub(crate) fn push(&mut self, item: T) {
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.heap.push(Slot { seq, item });
+        let mut child = self.heap.len() - 1;
+        while child > 0 {
+            let parent = (child - 1) / 2;
+            if !self.before(child, parent) {
+                break;
+            }
+            self.heap.swap(child, parent);
+            child = parent;
+        }
+    }
+
+    /// Takes the smallest item. O(log n).
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        if self.heap.is_empty() {
+            return None;
+        }
+        let item = self.heap.swap_remove(0).item;
+        self.sift_down(0);
+        Some(item)
+    }
+
+    /// Takes the item that `pop` would return last. O(n): it is among the leaves.
+    pub(crate) fn pop_last(&mut self) -> Option<T> {
+        let len = self.heap.len();
+        if len == 0 {
+            return None;
+        }
+        let mut last = len / 2;
+        for i in (len / 2)..len {
+            if self.before(last, i) {
+                last = i;
+            }
+        }
+        // Leaves have no children, so removing one keeps every parent above its children;
+        // only the leaf moved into its place may need to rise.
+        let item = self.heap.swap_remove(last).item;
+        if last < self.heap.len() {
+            let mut child = last;
+            while child > 0 {
+                let parent = (child - 1) / 2;
+                if !self.before(child, parent) {
+                    break;
+                }
+                self.heap.swap(child, parent);
+                child = parent;
+            }
+        }
+        Some(item)
+    }
+
+    fn sift_down(&mut self, mut parent: usize) {
+        let len = self.heap.len();
+        loop {
+            let left = 2 * parent + 1;
+            if left >= len {
+                break;
+            }
+            let right = left + 1;
+            let first = if right < len && self.before(right, left) {
+                right
+            } else {
+                left
+            };
+            if !self.before(first, parent) {
+                break;
+            }
+            self.heap.swap(parent, first);
+            parent = first;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PriorityBuffer;
+
+    #[test]
+    fn pops_smallest_first_and_ties_in_insertion_order() {
+        let mut heap = PriorityBuffer::new(0, |a: &(u8, u32), b: &(u8, u32)| a.0.cmp(&b.0));
+        let input = [(3, 0), (1, 1), (2, 2), (1, 3), (3, 4), (0, 5), (1, 6)];
+        for item in input {
+            heap.push(item);
+        }
+        let mut out = Vec::new();
+        while let Some(item) = heap.pop() {
+            out.push(item);
+        }
+        assert_eq!(
+            out,
+            [(0, 5), (1, 1), (1, 3), (1, 6), (2, 2), (3, 0), (3, 4)]
+        );
+    }
+
+    #[test]
+    fn pop_last_takes_the_greatest_and_keeps_the_heap() {
+        let mut heap = PriorityBuffer::new(0, |a: &u32, b: &u32| a.cmp(b));
+        for x in [5, 9, 1, 7, 3, 9, 2] {
+            heap.push(x);
+        }
+        assert_eq!(heap.pop_last(), Some(9));
+        assert_eq!(heap.pop_last(), Some(9));
+        let mut out = Vec::new();
+        while let Some(x) = heap.pop() {
+            out.push(x);
+        }
+        assert_eq!(out, [1, 2, 3, 5, 7]);
+    }
+}
