@@ -244,10 +244,11 @@ impl<T> Shared<T> {
             let evicted = if state.has_room() {
                 None
             } else {
-                // The evicted item will never reach a consumer: count it as done for `join`.
+                // The evicted item will never reach a consumer: count it as done for `join`
+                // (saturating, as Python does: `task_done` may have run ahead of the gets).
                 let evicted = state.buf.evict();
                 if evicted.is_some() {
-                    state.unfinished -= 1;
+                    state.unfinished = state.unfinished.saturating_sub(1);
                 }
                 evicted
             };
@@ -280,7 +281,9 @@ impl<T> Shared<T> {
             let mut state = lock(&self.state);
             state.closed = true;
             let drained = state.buf.drain();
-            state.unfinished -= drained.len();
+            // Saturating, as Python's `shutdown(immediate=True)`: `task_done` may have run
+            // ahead of the gets.
+            state.unfinished = state.unfinished.saturating_sub(drained.len());
             drained
         };
         self.getters.notify(usize::MAX);
