@@ -1,0 +1,177 @@
+//! [`Guard`]: an in-flight unit of work that shutdown waits for.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use event_listener::{Event, EventListener};
+use event_listener_strategy::{EventListenerFuture, Strategy};
+
+use crate::sync::{AtomicUsize, Ordering};
+
+/// How many guards and tracked units are alive, and the event fired when either count drops
+/// to zero. Kept apart so that a report can say how many of the user's own guards are left.
+pub(crate) struct GuardCount {
+    count: AtomicUsize,
+    units: AtomicUsize,
+    drained: Event,
+}
+
+impl GuardCount {
+    pub(crate) fn new() -> GuardCount {
+        GuardCount {
+            count: AtomicUsize::new(0),
+            units: AtomicUsize::new(0),
+            drained: Event::new(),
+        }
+    }
+
+    /// Takes one guard. `Relaxed` suffices: the count only has to be exact, and the `Arc`
+    /// that reaches the guard's holder already carries the happens-before it needs.
+    pub(crate) fn acquire(self: &Arc<GuardCount>) -> Guard {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        Guard {
+            count: Arc::clone(self),
+        }
+    }
+
+    /// Counts one tracked unit (a task or blocking closure) until the returned value drops.
+    pub(crate) fn acquire_unit(self: &Arc<GuardCount>) -> UnitGuard {
+        self.units.fetch_add(1, Ordering::Relaxed);
+        UnitGuard {
+            count: Arc::clone(self),
+        }
+    }
+
+    /// Returns one of `counter`; wakes the drain waiters when it was the last.
+    fn release(&self, counter: &AtomicUsize) {
+        // Release: the work done under the guard is visible to whoever sees the count at
+        // zero (with `Acquire`); Acquire: orders the notification after the decrement.
+        if counter.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // Costs one pointer load while nobody has ever waited for the drain.
+            self.drained.notify(usize::MAX);
+        }
+    }
+
+    /// How many [`Guard`]s are held now.
+    pub(crate) fn held(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// How many tracked units are alive now.
+    pub(crate) fn units(&self) -> usize {
+        self.units.load(Ordering::Acquire)
+    }
+
+    /// Whether no guard is held and no tracked unit is alive.
+    pub(crate) fn is_drained(&self) -> bool {
+        self.held() == 0 && self.units() == 0
+    }
+
+    /// The wait for the count to reach zero, for either front end.
+    pub(crate) fn wait_drained(&self) -> WaitDrained<'_> {
+        WaitDrained {
+            count: self,
+            listener: None,
+        }
+    }
+}
+
+/// Waits until no guard is held and no unit is alive. Check, listen, check again: the last release decrements
+/// before it notifies, so a listener made before the second check cannot miss it.
+pub(crate) struct WaitDrained<'a> {
+    count: &'a GuardCount,
+    listener: Option<EventListener>,
+}
+
+impl EventListenerFuture for WaitDrained<'_> {
+    type Output = ();
+
+    fn poll_with_strategy<'a, S: Strategy<'a>>(
+        mut self: Pin<&mut Self>,
+        strategy: &mut S,
+        context: &mut S::Context,
+    ) -> Poll<()> {
+        loop {
+            if self.count.is_drained() {
+                self.listener = None;
+                return Poll::Ready(());
+            }
+            if self.listener.is_some() {
+                if strategy.poll(&mut self.listener, context).is_pending() {
+                    return Poll::Pending;
+                }
+            } else {
+                self.listener = Some(self.count.drained.listen());
+            }
+        }
+    }
+}
+
+/// Proof that a piece of work is in flight: [`Shutdown::wait`](crate::Shutdown::wait) does
+/// not finish while a guard is held (until the grace deadline passes).
+///
+/// Take one with [`Shutdown::guard`](crate::Shutdown::guard) or
+/// [`Guard::clone`]; it is `Send + Sync + 'static`, so it can move into a thread or a task.
+/// Dropping it releases it.
+///
+/// Cost: acquiring and releasing are two atomic read-modify-writes each (the count and an
+/// `Arc` reference); no lock, no allocation. The release that brings the count to zero also
+/// loads one pointer (and wakes the shutdown waiters once the shutdown has begun).
+///
+/// A guard taken after the trigger still delays [`wait`](crate::Shutdown::wait), as long as
+/// the count has not already reached zero: take guards before handing out work.
+///
+/// # Examples
+///
+/// ```
+/// use amphi_shutdown::Shutdown;
+///
+/// let shutdown = Shutdown::new();
+/// let guard = shutdown.guard();
+/// let worker = std::thread::spawn(move || {
+///     let _guard = guard; // released when the thread's work is done
+///     2 + 2
+/// });
+/// shutdown.trigger("done");
+/// let report = shutdown.wait_blocking();
+/// assert_eq!(report.guards_held(), 0);
+/// assert_eq!(worker.join().ok(), Some(4));
+/// ```
+#[must_use = "a guard protects nothing once dropped"]
+pub struct Guard {
+    count: Arc<GuardCount>,
+}
+
+impl Clone for Guard {
+    /// Another guard on the same shutdown (counted separately).
+    fn clone(&self) -> Guard {
+        self.count.acquire()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.count.release(&self.count.count);
+    }
+}
+
+/// The private guard of one tracked unit, dropped when the unit's task or closure is gone.
+pub(crate) struct UnitGuard {
+    count: Arc<GuardCount>,
+}
+
+impl Drop for UnitGuard {
+    fn drop(&mut self) {
+        self.count.release(&self.count.units);
+    }
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("held", &self.count.held())
+            .finish()
+    }
+}
