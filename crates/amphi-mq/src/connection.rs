@@ -1,0 +1,224 @@
+//! One client connection inside the broker: a reader task (subscribe, then publish) and a
+//! writer task (drain the send queue into the socket, in batches).
+
+use std::collections::HashMap;
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_net::TcpStream;
+use bytes::Bytes;
+use futures_lite::{AsyncWriteExt, future};
+
+use crate::broker::Shared;
+use crate::channel::Channel;
+use crate::config::MAX_CHANNEL_NAME;
+use crate::outbox::{Outbox, Reason};
+use crate::stats::{add, sub};
+use crate::wire::{FrameError, FrameReader, encode_frame};
+
+/// The writer hands the socket batches of about this many bytes.
+const WRITE_BATCH: usize = 64 * 1024;
+
+/// How many channels a publisher remembers without asking the registry.
+const ROUTE_CACHE: usize = 256;
+
+impl From<FrameError> for Reason {
+    fn from(err: FrameError) -> Reason {
+        match err {
+            FrameError::TooLarge { .. } => Reason::FrameTooLarge(err.to_string()),
+            FrameError::Truncated => Reason::Truncated,
+            FrameError::Io(err) => Reason::Io(err.to_string()),
+        }
+    }
+}
+
+/// Serves one accepted connection until it ends; counted in `stats.clients` until then.
+pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer: SocketAddr) {
+    // Latency over tiny-packet efficiency: the writer batches already.
+    let _ = stream.set_nodelay(true);
+    let outbox = Arc::new(Outbox::new(
+        id,
+        shared.config.queue_capacity,
+        stream.clone(),
+    ));
+    shared.add_client(Arc::clone(&outbox));
+    let writer = shared.rt.spawn(write_loop(
+        Arc::clone(&shared),
+        Arc::clone(&outbox),
+        stream.clone(),
+    ));
+
+    let mut subscribed: Option<Arc<Channel>> = None;
+    let mut reader = FrameReader::new(stream, shared.config.max_frame);
+    let reason = future::or(
+        read_loop(&shared, &outbox, &mut reader, &mut subscribed),
+        async {
+            shared.stop.cancelled().await;
+            Reason::Shutdown
+        },
+    )
+    .await;
+
+    if reason != Reason::Shutdown {
+        // On shutdown the subscription stays, so that queued messages still reach it.
+        if let Some(channel) = subscribed.take() {
+            channel.unsubscribe(id);
+            sub(&shared.stats.subscribers, 1);
+        }
+        if reason.is_clean() {
+            outbox.set_reason(reason);
+            outbox.queue.close();
+        } else {
+            add(&shared.stats.bad_clients, 1);
+            outbox.kick(reason);
+        }
+    }
+    // The writer ends once the send queue is closed and drained, or the client is kicked.
+    let _ = writer.await;
+    if let Some(channel) = subscribed.take() {
+        channel.unsubscribe(id);
+        sub(&shared.stats.subscribers, 1);
+    }
+    match outbox.reason() {
+        Some(reason) if reason.is_clean() => {
+            tracing::debug!(client = id, %peer, "client left: {reason}");
+        }
+        Some(reason) => tracing::warn!(client = id, %peer, "client dropped: {reason}"),
+        None => tracing::debug!(client = id, %peer, "client left"),
+    }
+    shared.remove_client(id);
+}
+
+async fn read_loop(
+    shared: &Shared,
+    outbox: &Arc<Outbox>,
+    reader: &mut FrameReader<TcpStream>,
+    subscribed: &mut Option<Arc<Channel>>,
+) -> Reason {
+    match read_inner(shared, outbox, reader, subscribed).await {
+        Ok(reason) | Err(reason) => reason,
+    }
+}
+
+async fn read_inner(
+    shared: &Shared,
+    outbox: &Arc<Outbox>,
+    reader: &mut FrameReader<TcpStream>,
+    subscribed: &mut Option<Arc<Channel>>,
+) -> Result<Reason, Reason> {
+    let stats = &shared.stats;
+    let Some(first) = reader.next_frame().await? else {
+        return Ok(Reason::Closed);
+    };
+    let first = channel_name(first)?;
+    if first.is_empty() {
+        return Ok(Reason::Goodbye);
+    }
+    let channel = shared
+        .registry
+        .get_or_create(&first)
+        .map_err(|_| Reason::TooManyChannels)?;
+    channel.subscribe(Arc::clone(outbox));
+    add(&stats.subscribers, 1);
+    *subscribed = Some(channel);
+
+    let mut routes: HashMap<Bytes, Arc<Channel>> = HashMap::new();
+    loop {
+        let Some(name) = reader.next_frame().await? else {
+            return Ok(Reason::Closed);
+        };
+        let name = channel_name(name)?;
+        if name.is_empty() {
+            return Ok(Reason::Goodbye);
+        }
+        let payload = match reader.next_frame().await {
+            Ok(Some(payload)) => payload,
+            Ok(None) => return Err(Reason::MissingPayload),
+            Err(err) => return Err(err.into()),
+        };
+        add(&stats.published, 1);
+        add(&stats.bytes_in, payload.len() as u64);
+        let channel = match routes.get(&name) {
+            Some(channel) => Some(Arc::clone(channel)),
+            None => {
+                let found = shared
+                    .registry
+                    .route(&name)
+                    .map_err(|_| Reason::TooManyChannels)?;
+                if let Some(channel) = &found {
+                    if routes.len() >= ROUTE_CACHE {
+                        routes.clear();
+                    }
+                    routes.insert(name, Arc::clone(channel));
+                }
+                found
+            }
+        };
+        match channel {
+            None => add(&stats.unrouted, 1),
+            Some(channel) => {
+                // Waits while the channel's queue is full: backpressure to this publisher.
+                if channel.inbox.put(payload).await.is_err() {
+                    add(&stats.undelivered, 1);
+                }
+            }
+        }
+    }
+}
+
+fn channel_name(frame: Bytes) -> Result<Bytes, Reason> {
+    if frame.len() > MAX_CHANNEL_NAME {
+        Err(Reason::BadChannel(frame.len()))
+    } else {
+        Ok(frame)
+    }
+}
+
+async fn write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, mut stream: TcpStream) {
+    let stats = &shared.stats;
+    let timeout = shared.config.write_timeout;
+    let mut buf = Vec::with_capacity(WRITE_BATCH + 4);
+    while let Ok(first) = outbox.queue.get().await {
+        let mut count = 1u64;
+        let mut bytes = first.len() as u64;
+        encode_frame(&mut buf, &first);
+        while buf.len() < WRITE_BATCH {
+            let Ok(msg) = outbox.queue.try_get() else {
+                break;
+            };
+            count += 1;
+            bytes += msg.len() as u64;
+            encode_frame(&mut buf, &msg);
+        }
+        if let Err(reason) = write_all(&mut stream, &buf, timeout).await {
+            if matches!(reason, Reason::WriteStalled(_)) && outbox.set_reason(reason.clone()) {
+                add(&stats.stalled_writes, 1);
+            }
+            add(&stats.undelivered, outbox.kick(reason) as u64 + count);
+            break;
+        }
+        add(&stats.delivered, count);
+        add(&stats.bytes_out, bytes);
+        buf.clear();
+    }
+    let _ = stream.flush().await;
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Writes all of `buf`, giving up when one write makes no progress within `timeout`.
+async fn write_all(
+    stream: &mut TcpStream,
+    mut buf: &[u8],
+    timeout: Duration,
+) -> Result<(), Reason> {
+    while !buf.is_empty() {
+        match amphi_rt::timeout(timeout, stream.write(buf)).await {
+            Err(_) => return Err(Reason::WriteStalled(timeout)),
+            Ok(Ok(0)) => return Err(Reason::Io("connection wrote zero bytes".to_owned())),
+            Ok(Ok(n)) => buf = &buf[n..],
+            Ok(Err(err)) => return Err(Reason::Io(err.to_string())),
+        }
+    }
+    Ok(())
+}
