@@ -186,7 +186,11 @@ impl ShutdownReport {
     /// Whether everything finished in time: no unit cancelled, timed out, panicked or
     /// running, and no guard held.
     pub fn is_clean(&self) -> bool {
-        self.guards_held == 0 && self.units.iter().all(|unit| unit.outcome == Outcome::Finished)
+        self.guards_held == 0
+            && self
+                .units
+                .iter()
+                .all(|unit| unit.outcome == Outcome::Finished)
     }
 
     /// A process exit code: 0 when [`is_clean`](ShutdownReport::is_clean), 1 otherwise.
@@ -214,7 +218,11 @@ impl fmt::Display for ShutdownReport {
                 .max()
                 .unwrap_or(0)
                 .max("unit".len());
-            writeln!(f, "  {:width$}  {:8}  {:9}  time", "unit", "kind", "outcome")?;
+            writeln!(
+                f,
+                "  {:width$}  {:8}  {:9}  time",
+                "unit", "kind", "outcome"
+            )?;
             for unit in &self.units {
                 let time = format!("{:.1?}", unit.duration);
                 write!(

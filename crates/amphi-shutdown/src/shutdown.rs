@@ -198,7 +198,10 @@ impl Shutdown {
         T: Send + 'static,
     {
         let unit = self.shared.guards.acquire_unit();
-        let id = self.shared.registry().begin(name.into(), UnitKind::Blocking);
+        let id = self
+            .shared
+            .registry()
+            .begin(name.into(), UnitKind::Blocking);
         let shared = Arc::clone(&self.shared);
         self.shared
             .runtime

@@ -18,5 +18,7 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Locks `mutex`, ignoring poisoning: every critical section in this crate leaves the state
 /// consistent before anything in it can panic.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

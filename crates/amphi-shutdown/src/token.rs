@@ -288,7 +288,10 @@ impl Future for Cancelled<'_> {
 impl fmt::Debug for Cancelled<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cancelled")
-            .field("cancelled", &self.inner.get_ref().node.cancelled.load(Ordering::Acquire))
+            .field(
+                "cancelled",
+                &self.inner.get_ref().node.cancelled.load(Ordering::Acquire),
+            )
             .finish()
     }
 }

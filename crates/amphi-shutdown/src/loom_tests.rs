@@ -1,0 +1,125 @@
+//! Loom models of the token and guard core. Run with:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg amphi_loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2 \
+//!     cargo test -p amphi-shutdown --release --lib
+//! ```
+//!
+//! The waits themselves (`event-listener`) are not modelled: the waiters below spin with
+//! `yield_now`, which is what lets loom see that they always end.
+
+use std::sync::Arc;
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+
+use crate::ShutdownToken;
+use crate::guard::GuardCount;
+
+/// Guards released on other threads while the shutdown is triggered and one more guard is
+/// taken after the trigger: the waiter always sees the drain, the work done under every
+/// guard is visible to it then, and the counts end at exactly zero.
+#[test]
+fn guard_counting_vs_trigger() {
+    loom::model(|| {
+        let token = ShutdownToken::new();
+        let count = Arc::new(GuardCount::new());
+        let work = Arc::new(AtomicUsize::new(0));
+
+        let guard = count.acquire();
+        let unit = count.acquire_unit();
+
+        let worker = {
+            let work = Arc::clone(&work);
+            thread::spawn(move || {
+                work.fetch_add(1, Ordering::Relaxed);
+                drop(guard);
+            })
+        };
+        let task = {
+            let work = Arc::clone(&work);
+            thread::spawn(move || {
+                work.fetch_add(1, Ordering::Relaxed);
+                drop(unit);
+            })
+        };
+        let trigger = {
+            let token = token.clone();
+            let count = Arc::clone(&count);
+            thread::spawn(move || {
+                assert!(token.cancel());
+                // A guard taken and released after the trigger.
+                drop(count.acquire());
+            })
+        };
+
+        // The waiter of `Shutdown::wait`: first the trigger, then the drain.
+        while !token.is_cancelled() {
+            thread::yield_now();
+        }
+        while !count.is_drained() {
+            thread::yield_now();
+        }
+        assert_eq!(
+            work.load(Ordering::Relaxed),
+            2,
+            "work under a guard not visible"
+        );
+
+        worker.join().unwrap();
+        task.join().unwrap();
+        trigger.join().unwrap();
+        assert_eq!(count.held(), 0);
+        assert_eq!(count.units(), 0);
+        assert!(!token.cancel(), "cancel is idempotent");
+    });
+}
+
+/// A child made while its parent is being cancelled ends up cancelled, with the parent's
+/// reason, whichever goes first; and of two racing cancels exactly one reports that it did it.
+#[test]
+fn child_vs_cancel() {
+    loom::model(|| {
+        let parent = ShutdownToken::new();
+        let other = {
+            let parent = parent.clone();
+            thread::spawn(move || parent.cancel_with("other"))
+        };
+        let child = parent.child();
+        let mine = parent.cancel_with("mine");
+        let theirs = other.join().unwrap();
+        assert!(mine ^ theirs, "exactly one cancel did it");
+        assert!(parent.is_cancelled());
+        assert!(child.is_cancelled(), "child missed its parent's cancel");
+        assert_eq!(child.reason(), parent.reason());
+    });
+}
+
+/// Cancelling a child alone does not touch its parent or siblings, even while the parent is
+/// being cancelled.
+#[test]
+fn child_cancel_alone() {
+    loom::model(|| {
+        let parent = ShutdownToken::new();
+        let left = parent.child();
+        let right = parent.child();
+        let canceller = {
+            let left = left.clone();
+            thread::spawn(move || left.cancel_with("left only"))
+        };
+        let waiter = {
+            let left = left.clone();
+            thread::spawn(move || {
+                while !left.is_cancelled() {
+                    thread::yield_now();
+                }
+            })
+        };
+        assert!(canceller.join().unwrap());
+        waiter.join().unwrap();
+        assert!(!parent.is_cancelled());
+        assert!(!right.is_cancelled());
+        parent.cancel();
+        assert!(right.is_cancelled());
+    });
+}
