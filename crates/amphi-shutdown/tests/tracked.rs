@@ -1,0 +1,170 @@
+//! Tracked work: named tasks and blocking closures, their outcomes, the deadline and the
+//! report.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use amphi_shutdown::{Outcome, Shutdown, UnitKind};
+
+#[test]
+fn finished_cancelled_timed_out_panicked() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::builder()
+            .grace(Duration::from_millis(300))
+            .runtime(rt.clone())
+            .build();
+        let token = shutdown.token();
+        shutdown.spawn("graceful", async move {
+            token.cancelled().await;
+        });
+        shutdown.spawn("stuck", std::future::pending::<()>());
+        shutdown.spawn("boom", async {
+            panic!("boom on purpose");
+        });
+        let release = Arc::new(AtomicBool::new(false));
+        {
+            let release = Arc::clone(&release);
+            shutdown.spawn_blocking("slow-flush", move || {
+                while !release.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                7
+            });
+        }
+        let token = shutdown.token();
+        shutdown.spawn_blocking("quick-flush", move || token.cancelled_blocking());
+
+        shutdown.trigger("test over");
+        let report = shutdown.wait().await;
+        let outcome = |name: &str| report.unit(name).map(|u| u.outcome().clone());
+        assert_eq!(outcome("graceful"), Some(Outcome::Finished), "{report}");
+        assert_eq!(outcome("quick-flush"), Some(Outcome::Finished), "{report}");
+        assert_eq!(outcome("stuck"), Some(Outcome::Cancelled), "{report}");
+        assert_eq!(outcome("slow-flush"), Some(Outcome::TimedOut), "{report}");
+        assert_eq!(
+            outcome("boom"),
+            Some(Outcome::Panicked("boom on purpose".to_owned())),
+            "{report}"
+        );
+        assert!(report.deadline_passed());
+        assert!(!report.is_clean());
+        let overran: Vec<_> = report.overran().map(|u| u.name().to_owned()).collect();
+        assert_eq!(overran, ["slow-flush"]);
+        assert_eq!(
+            report.unit("slow-flush").map(|u| u.kind()),
+            Some(UnitKind::Blocking)
+        );
+        assert!(
+            report
+                .unit("stuck")
+                .is_some_and(|u| u.duration() >= Duration::from_millis(250))
+        );
+        assert_eq!(report.units().len(), 5);
+        assert_eq!(report.count(&Outcome::Finished), 2);
+        let table = report.to_string();
+        for needle in [
+            "test over",
+            "slow-flush",
+            "still running",
+            "cancelled",
+            "boom on purpose",
+        ] {
+            assert!(table.contains(needle), "{needle:?} missing from\n{table}");
+        }
+
+        // The caller chooses to wait more for the overrunning closure.
+        release.store(true, Ordering::Release);
+        let report = shutdown.wait_more(Duration::from_secs(10)).await;
+        assert_eq!(report.overran().count(), 0, "{report}");
+        let slow = report.unit("slow-flush").expect("listed");
+        assert_eq!(slow.outcome(), &Outcome::TimedOut);
+        assert!(!slow.is_running());
+        assert!(report.to_string().contains("finished late"), "{report}");
+    });
+}
+
+#[test]
+fn units_finished_before_the_trigger_are_counted_not_listed() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::builder().runtime(rt.clone()).build();
+        for i in 0..10 {
+            shutdown.spawn(format!("early-{i}"), async {});
+            shutdown.spawn_blocking(format!("early-blocking-{i}"), || {});
+        }
+        shutdown.spawn("early-panic", async { panic!("early") });
+        // Let them all end.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while shutdown.report().finished_before() < 20 || shutdown.report().units().is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}",
+                shutdown.report()
+            );
+            rt.sleep(Duration::from_millis(1)).await;
+        }
+        shutdown.trigger("late");
+        let report = shutdown.wait().await;
+        assert_eq!(report.finished_before(), 20, "{report}");
+        assert_eq!(report.units().len(), 1, "{report}");
+        assert_eq!(
+            report.unit("early-panic").map(|u| u.outcome().clone()),
+            Some(Outcome::Panicked("early".to_owned()))
+        );
+    });
+}
+
+#[test]
+fn early_report_shows_running_units() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::builder().runtime(rt.clone()).build();
+        let token = shutdown.token();
+        shutdown.spawn("server", async move { token.cancelled().await });
+        let report = shutdown.report();
+        assert_eq!(report.reason(), None);
+        assert_eq!(
+            report
+                .unit("server")
+                .map(|u| (u.outcome().clone(), u.is_running())),
+            Some((Outcome::Running, true))
+        );
+        assert!(
+            report.to_string().starts_with("shutdown (not begun)"),
+            "{report}"
+        );
+        shutdown.trigger("end");
+        assert!(shutdown.wait().await.is_clean());
+    });
+}
+
+#[test]
+fn spawn_on_another_runtime() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::new();
+        let token = shutdown.token();
+        shutdown.spawn_on("elsewhere", &rt, async move { token.cancelled().await });
+        shutdown.trigger("bye");
+        let report = shutdown.wait().await;
+        assert_eq!(
+            report.unit("elsewhere").map(|u| u.outcome().clone()),
+            Some(Outcome::Finished)
+        );
+    });
+}
+
+#[test]
+fn work_spawned_after_the_trigger_is_waited_for() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::builder().runtime(rt.clone()).build();
+        let guard = shutdown.guard();
+        shutdown.trigger("now");
+        let inner = shutdown.clone();
+        shutdown.spawn("late", async move {
+            inner.spawn_blocking("later", || std::thread::sleep(Duration::from_millis(10)));
+            drop(guard);
+        });
+        let report = shutdown.wait().await;
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(report.units().len(), 2, "{report}");
+    });
+}
