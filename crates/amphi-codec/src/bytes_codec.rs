@@ -1,0 +1,72 @@
+//! [`BytesCodec`]: whatever arrived, as it arrived.
+
+use std::io;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+
+/// No framing: each frame is whatever the transport delivered since the last one, as
+/// [`Bytes`] split off the read buffer (no copy); items are written as they are.
+///
+/// # Examples
+///
+/// ```
+/// use amphi_codec::{BytesCodec, FramedRead};
+/// use futures_lite::StreamExt;
+///
+/// futures_lite::future::block_on(async {
+///     let mut chunks = FramedRead::new(&b"raw bytes"[..], BytesCodec::new());
+///     assert_eq!(&chunks.next().await.unwrap().unwrap()[..], b"raw bytes");
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BytesCodec(());
+
+impl BytesCodec {
+    /// The codec.
+    pub const fn new() -> Self {
+        Self(())
+    }
+}
+
+impl Decoder for BytesCodec {
+    type Item = Bytes;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>> {
+        if src.is_empty() {
+            Ok(None)
+        } else {
+            Ok(Some(src.split().freeze()))
+        }
+    }
+}
+
+impl Encoder<Bytes> for BytesCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(&item);
+        Ok(())
+    }
+}
+
+impl Encoder<&[u8]> for BytesCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(item);
+        Ok(())
+    }
+}
+
+impl Encoder<BytesMut> for BytesCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: BytesMut, dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(&item);
+        Ok(())
+    }
+}

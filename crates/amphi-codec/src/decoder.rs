@@ -1,0 +1,72 @@
+//! The [`Decoder`] trait: bytes in, frames out.
+
+use std::io;
+
+use bytes::BytesMut;
+
+use crate::error::TrailingBytes;
+
+/// Turns the bytes of a read buffer into frames.
+///
+/// A [`FramedRead`](crate::FramedRead) (or [`Framed`](crate::Framed)) reads from the
+/// transport into a [`BytesMut`] and calls [`decode`](Decoder::decode) until it returns
+/// `Ok(None)`; then it reads more. At end of stream it calls
+/// [`decode_eof`](Decoder::decode_eof) until that returns `Ok(None)`.
+///
+/// A decoder takes the bytes of a frame off the front of the buffer
+/// (`src.split_to(n).freeze()` is zero-copy) and leaves the rest. It should not call
+/// `src.reserve`: the driver grows the buffer with the bytes the peer actually sent, so
+/// memory follows what was received and never what a header claims.
+///
+/// # Errors
+///
+/// A decoder error ends the stream (see [`ReadState::Errored`](crate::ReadState)) unless
+/// [`is_recoverable`](Decoder::is_recoverable) says the decoder can go on.
+pub trait Decoder {
+    /// The frame this decoder yields.
+    type Item;
+
+    /// The error this decoder yields; transport errors convert into it.
+    type Error: From<io::Error>;
+
+    /// Takes one frame off the front of `src`, or returns `Ok(None)` when `src` holds no
+    /// complete frame yet (consuming nothing, or only bytes it has remembered).
+    ///
+    /// # Errors
+    ///
+    /// When the bytes cannot be a valid frame.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error>;
+
+    /// Like [`decode`](Decoder::decode), called once the transport reached end of stream.
+    ///
+    /// The default calls `decode` and treats bytes that remain after the last frame as a
+    /// truncated frame.
+    ///
+    /// # Errors
+    ///
+    /// By default an [`io::Error`] of kind [`UnexpectedEof`](io::ErrorKind::UnexpectedEof)
+    /// wrapping [`TrailingBytes`] when bytes remain that do not form a frame.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                TrailingBytes {
+                    remaining: src.len(),
+                },
+            )
+            .into()),
+        }
+    }
+
+    /// Whether the stream can go on after `error`.
+    ///
+    /// The default, `false`, ends the stream after any error. [`LinesCodec`](crate::LinesCodec)
+    /// and [`DelimitedCodec`](crate::DelimitedCodec) return `true` for an overlong line (they
+    /// skip to the next delimiter) and for invalid UTF-8 (the line was consumed).
+    fn is_recoverable(&self, error: &Self::Error) -> bool {
+        let _ = error;
+        false
+    }
+}

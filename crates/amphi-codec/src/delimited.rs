@@ -1,0 +1,258 @@
+//! [`DelimitedCodec`]: frames ended by one byte, and the splitter [`LinesCodec`](crate::LinesCodec) shares.
+
+use std::error::Error;
+use std::fmt;
+use std::io;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+
+/// The default longest frame of [`DelimitedCodec`] and line of
+/// [`LinesCodec`](crate::LinesCodec): 64 KiB, asyncio's `StreamReader` limit.
+pub const DEFAULT_MAX_LENGTH: usize = 64 * 1024;
+
+/// What the splitter found at the front of the buffer.
+pub(crate) enum Split {
+    /// A frame without its delimiter, and the stream offset of its first byte.
+    Frame(BytesMut, u64),
+    /// No delimiter yet.
+    NeedMore,
+    /// No delimiter within the limit; the frame starting at this offset is being skipped.
+    TooLong(u64),
+}
+
+/// Finds delimiters with `memchr`, never scanning a byte twice, and skips overlong frames.
+#[derive(Debug, Clone)]
+pub(crate) struct Splitter {
+    delimiter: u8,
+    pub(crate) max: usize,
+    /// Bytes before this index were scanned and hold no delimiter.
+    next_index: usize,
+    /// Skipping an overlong frame up to the next delimiter.
+    discarding: bool,
+    /// Stream offset of the first byte in the buffer.
+    consumed: u64,
+}
+
+impl Splitter {
+    pub(crate) fn new(delimiter: u8, max: usize) -> Self {
+        Self {
+            delimiter,
+            max,
+            next_index: 0,
+            discarding: false,
+            consumed: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn split(&mut self, src: &mut BytesMut) -> Split {
+        if self.discarding && !self.discard(src) {
+            return Split::NeedMore;
+        }
+        let read_to = src.len().min(self.max.saturating_add(1));
+        let from = self.next_index.min(read_to);
+        match memchr::memchr(self.delimiter, &src[from..read_to]) {
+            Some(i) => {
+                let end = from + i;
+                self.next_index = 0;
+                let offset = self.consumed;
+                let mut frame = src.split_to(end + 1);
+                frame.truncate(end);
+                self.consumed += end as u64 + 1;
+                Split::Frame(frame, offset)
+            }
+            None if src.len() > self.max => {
+                self.discarding = true;
+                self.next_index = read_to;
+                Split::TooLong(self.consumed)
+            }
+            None => {
+                self.next_index = read_to;
+                Split::NeedMore
+            }
+        }
+    }
+
+    /// Drops bytes up to and including the next delimiter; `false` if none arrived yet.
+    #[cold]
+    fn discard(&mut self, src: &mut BytesMut) -> bool {
+        let from = self.next_index.min(src.len());
+        match memchr::memchr(self.delimiter, &src[from..]) {
+            Some(i) => {
+                let end = from + i + 1;
+                src.advance(end);
+                self.consumed += end as u64;
+                self.discarding = false;
+                self.next_index = 0;
+                true
+            }
+            None => {
+                self.consumed += src.len() as u64;
+                src.advance(src.len());
+                self.next_index = 0;
+                false
+            }
+        }
+    }
+
+    /// At end of stream: the last, unterminated frame, if any.
+    pub(crate) fn split_eof(&mut self, src: &mut BytesMut) -> Split {
+        match self.split(src) {
+            Split::NeedMore if src.is_empty() || self.discarding => {
+                self.consumed += src.len() as u64;
+                src.advance(src.len());
+                self.discarding = false;
+                Split::NeedMore
+            }
+            Split::NeedMore => {
+                let offset = self.consumed;
+                self.consumed += src.len() as u64;
+                self.next_index = 0;
+                Split::Frame(src.split(), offset)
+            }
+            other => other,
+        }
+    }
+}
+
+/// Frames ended by a delimiter byte (`b'\0'`, `b';'`, ...), yielded as [`Bytes`] without
+/// the delimiter.
+///
+/// Frames are split off the read buffer without copying. A frame longer than the maximum
+/// ([`DEFAULT_MAX_LENGTH`] by default) yields [`DelimitedError::FrameTooLong`]; the codec
+/// then skips to the next delimiter and the stream goes on (the error is recoverable). At
+/// end of stream, bytes after the last delimiter are yielded as a last frame. The encoder
+/// appends the delimiter; it does not check that the item is free of it.
+///
+/// # Examples
+///
+/// ```
+/// use amphi_codec::{DelimitedCodec, FramedRead};
+/// use futures_lite::StreamExt;
+///
+/// futures_lite::future::block_on(async {
+///     let mut frames = FramedRead::new(&b"a\0bc\0"[..], DelimitedCodec::new(b'\0'));
+///     assert_eq!(&frames.next().await.unwrap().unwrap()[..], b"a");
+///     assert_eq!(&frames.next().await.unwrap().unwrap()[..], b"bc");
+///     assert!(frames.next().await.is_none());
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct DelimitedCodec {
+    splitter: Splitter,
+}
+
+impl DelimitedCodec {
+    /// Frames ended by `delimiter`, at most [`DEFAULT_MAX_LENGTH`] bytes each.
+    pub fn new(delimiter: u8) -> Self {
+        Self::with_max_length(delimiter, DEFAULT_MAX_LENGTH)
+    }
+
+    /// Frames ended by `delimiter`, at most `max` bytes each (delimiter not counted).
+    pub fn with_max_length(delimiter: u8, max: usize) -> Self {
+        Self {
+            splitter: Splitter::new(delimiter, max),
+        }
+    }
+
+    /// The delimiter.
+    pub fn delimiter(&self) -> u8 {
+        self.splitter.delimiter
+    }
+
+    /// The longest frame accepted, delimiter not counted.
+    pub fn max_length(&self) -> usize {
+        self.splitter.max
+    }
+}
+
+impl Decoder for DelimitedCodec {
+    type Item = Bytes;
+    type Error = DelimitedError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DelimitedError> {
+        finish(self.splitter.split(src), self.splitter.max)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DelimitedError> {
+        finish(self.splitter.split_eof(src), self.splitter.max)
+    }
+
+    fn is_recoverable(&self, error: &DelimitedError) -> bool {
+        matches!(error, DelimitedError::FrameTooLong { .. })
+    }
+}
+
+fn finish(split: Split, max: usize) -> Result<Option<Bytes>, DelimitedError> {
+    match split {
+        Split::Frame(frame, _) => Ok(Some(frame.freeze())),
+        Split::NeedMore => Ok(None),
+        Split::TooLong(offset) => Err(DelimitedError::FrameTooLong { offset, max }),
+    }
+}
+
+impl Encoder<Bytes> for DelimitedCodec {
+    type Error = DelimitedError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), DelimitedError> {
+        self.encode(&item[..], dst)
+    }
+}
+
+impl Encoder<&[u8]> for DelimitedCodec {
+    type Error = DelimitedError;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), DelimitedError> {
+        dst.reserve(item.len() + 1);
+        dst.extend_from_slice(item);
+        dst.extend_from_slice(&[self.splitter.delimiter]);
+        Ok(())
+    }
+}
+
+/// Why a delimited frame could not be decoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DelimitedError {
+    /// No delimiter within `max` bytes of the frame starting at stream offset `offset`.
+    /// Recoverable: the codec skips to the next delimiter.
+    FrameTooLong {
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// The limit in force.
+        max: usize,
+    },
+    /// The transport failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for DelimitedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FrameTooLong { offset, max } => write!(
+                f,
+                "frame at stream offset {offset} runs past the maximum of {max} bytes without a \
+                 delimiter; it is skipped"
+            ),
+            Self::Io(err) => write!(f, "transport error: {err}"),
+        }
+    }
+}
+
+impl Error for DelimitedError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Io(err) => Some(err),
+            Self::FrameTooLong { .. } => None,
+        }
+    }
+}
+
+impl From<io::Error> for DelimitedError {
+    fn from(err: io::Error) -> Self {
+        Self::Io(err)
+    }
+}

@@ -1,0 +1,202 @@
+//! [`LinesCodec`]: UTF-8 lines ended by `\n` or `\r\n`.
+
+use std::error::Error;
+use std::fmt;
+use std::io;
+
+use bytes::BytesMut;
+
+use crate::decoder::Decoder;
+use crate::delimited::{DEFAULT_MAX_LENGTH, Split, Splitter};
+use crate::encoder::Encoder;
+
+/// UTF-8 lines ended by `\n` or `\r\n`, yielded as [`String`]s without the line ending.
+///
+/// Each line is validated and copied into a new `String` (one allocation per line; use
+/// [`DelimitedCodec`](crate::DelimitedCodec) with `b'\n'` for zero-copy [`Bytes`](bytes::Bytes)).
+/// Lines are found with `memchr`, and no byte is scanned twice however the line arrives.
+///
+/// A line longer than the maximum ([`DEFAULT_MAX_LENGTH`](crate::DEFAULT_MAX_LENGTH), 64 KiB,
+/// by default; the `\n` not counted) yields [`LinesError::LineTooLong`] and the codec skips
+/// to the next `\n`; a line that is not UTF-8 yields [`LinesError::InvalidUtf8`] and is
+/// dropped. Both errors are recoverable: the stream goes on with the next line. At end of
+/// stream an unterminated last line is yielded. The encoder appends `\n`; it does not check
+/// the line for an embedded `\n`.
+///
+/// # Examples
+///
+/// ```
+/// use amphi_codec::{Decoder, LinesCodec, LinesError};
+/// use bytes::BytesMut;
+///
+/// let mut codec = LinesCodec::with_max_length(8);
+/// let mut buf = BytesMut::from(&b"ok\r\nmuch too long\nfine\n"[..]);
+/// assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "ok");
+/// assert!(matches!(codec.decode(&mut buf), Err(LinesError::LineTooLong { offset: 4, max: 8 })));
+/// assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "fine");
+/// ```
+#[derive(Debug, Clone)]
+pub struct LinesCodec {
+    splitter: Splitter,
+}
+
+impl Default for LinesCodec {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LinesCodec {
+    /// Lines of at most [`DEFAULT_MAX_LENGTH`] bytes.
+    pub fn new() -> Self {
+        Self::with_max_length(DEFAULT_MAX_LENGTH)
+    }
+
+    /// Lines of at most `max` bytes, `\n` not counted (a `\r` before it is).
+    pub fn with_max_length(max: usize) -> Self {
+        Self {
+            splitter: Splitter::new(b'\n', max),
+        }
+    }
+
+    /// The longest line accepted.
+    pub fn max_length(&self) -> usize {
+        self.splitter.max
+    }
+
+    fn finish(&self, split: Split) -> Result<Option<String>, LinesError> {
+        match split {
+            Split::Frame(mut line, offset) => {
+                if line.last() == Some(&b'\r') {
+                    line.truncate(line.len() - 1);
+                }
+                match std::str::from_utf8(&line) {
+                    Ok(text) => Ok(Some(text.to_owned())),
+                    Err(err) => Err(LinesError::InvalidUtf8 {
+                        offset,
+                        valid_up_to: err.valid_up_to(),
+                    }),
+                }
+            }
+            Split::NeedMore => Ok(None),
+            Split::TooLong(offset) => Err(LinesError::LineTooLong {
+                offset,
+                max: self.splitter.max,
+            }),
+        }
+    }
+}
+
+impl Decoder for LinesCodec {
+    type Item = String;
+    type Error = LinesError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
+        let split = self.splitter.split(src);
+        self.finish(split)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
+        let split = self.splitter.split_eof(src);
+        self.finish(split)
+    }
+
+    fn is_recoverable(&self, error: &LinesError) -> bool {
+        !matches!(error, LinesError::Io(_))
+    }
+}
+
+impl Encoder<&str> for LinesCodec {
+    type Error = LinesError;
+
+    fn encode(&mut self, line: &str, dst: &mut BytesMut) -> Result<(), LinesError> {
+        dst.reserve(line.len() + 1);
+        dst.extend_from_slice(line.as_bytes());
+        dst.extend_from_slice(b"\n");
+        Ok(())
+    }
+}
+
+impl Encoder<String> for LinesCodec {
+    type Error = LinesError;
+
+    fn encode(&mut self, line: String, dst: &mut BytesMut) -> Result<(), LinesError> {
+        self.encode(line.as_str(), dst)
+    }
+}
+
+/// Why a line could not be decoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LinesError {
+    /// No `\n` within `max` bytes of the line starting at stream offset `offset`.
+    /// Recoverable: the codec skips to the next `\n`.
+    LineTooLong {
+        /// Stream offset of the line's first byte.
+        offset: u64,
+        /// The limit in force.
+        max: usize,
+    },
+    /// The line starting at stream offset `offset` is not UTF-8 from its byte
+    /// `valid_up_to` on. Recoverable: the line was consumed.
+    InvalidUtf8 {
+        /// Stream offset of the line's first byte.
+        offset: u64,
+        /// Bytes of the line that are valid UTF-8.
+        valid_up_to: usize,
+    },
+    /// The transport failed.
+    Io(io::Error),
+}
+
+impl LinesError {
+    /// The stream offset of the offending byte: the first invalid one, or the start of an
+    /// overlong line.
+    pub fn byte_offset(&self) -> Option<u64> {
+        match self {
+            Self::LineTooLong { offset, .. } => Some(*offset),
+            Self::InvalidUtf8 {
+                offset,
+                valid_up_to,
+            } => Some(offset + *valid_up_to as u64),
+            Self::Io(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for LinesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LineTooLong { offset, max } => write!(
+                f,
+                "line at stream offset {offset} is longer than the maximum of {max} bytes; it is \
+                 skipped"
+            ),
+            Self::InvalidUtf8 {
+                offset,
+                valid_up_to,
+            } => write!(
+                f,
+                "line at stream offset {offset} is not UTF-8 at byte {} of the stream; it is \
+                 skipped",
+                offset + *valid_up_to as u64
+            ),
+            Self::Io(err) => write!(f, "transport error: {err}"),
+        }
+    }
+}
+
+impl Error for LinesError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Io(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for LinesError {
+    fn from(err: io::Error) -> Self {
+        Self::Io(err)
+    }
+}

@@ -1,0 +1,201 @@
+//! The read and write halves that every `Framed*` type drives: one poll implementation each.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+use crate::read_buf::ReadBuf;
+
+/// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
+/// until the write buffer holds less than this.
+pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
+
+/// Where the read side of a framed stream stands.
+///
+/// After [`Eof`](ReadState::Eof) or [`Errored`](ReadState::Errored) the stream is
+/// terminated for good: it yields `None` on every later poll and
+/// [`FusedStream::is_terminated`](futures_core::FusedStream::is_terminated) is `true`. It
+/// never yields `None` and then frames again, so a `None` after an error cannot be taken
+/// for a clean end of stream that later resumes (tokio#3976): check this state to tell
+/// the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadState {
+    /// Frames may still come.
+    Open,
+    /// The transport reached end of stream and every frame was yielded.
+    Eof,
+    /// A read or decode error was yielded; nothing more will be read.
+    Errored,
+}
+
+/// The read half: buffer, phase and whether new bytes arrived since the last `None`.
+#[derive(Debug)]
+pub(crate) struct ReadHalf {
+    pub(crate) buf: ReadBuf,
+    /// New bytes (or a frame taken) since the decoder last said "need more".
+    readable: bool,
+    /// The transport said end of stream; `decode_eof` drains the rest.
+    eof: bool,
+    state: ReadState,
+}
+
+impl ReadHalf {
+    pub(crate) fn new(buf: ReadBuf) -> Self {
+        // Bytes handed over by a previous codec may already hold frames.
+        let readable = !buf.data().is_empty();
+        Self {
+            buf,
+            readable,
+            eof: false,
+            state: ReadState::Open,
+        }
+    }
+
+    pub(crate) fn state(&self) -> ReadState {
+        self.state
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state != ReadState::Open
+    }
+
+    pub(crate) fn poll_next<R, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        io: &mut R,
+        codec: &mut D,
+    ) -> Poll<Option<Result<D::Item, D::Error>>>
+    where
+        R: AsyncRead + Unpin + ?Sized,
+        D: Decoder,
+    {
+        loop {
+            if self.state != ReadState::Open {
+                return Poll::Ready(None);
+            }
+            if self.readable {
+                let decoded = if self.eof {
+                    codec.decode_eof(self.buf.data_mut())
+                } else {
+                    codec.decode(self.buf.data_mut())
+                };
+                match decoded {
+                    Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
+                    Ok(None) if self.eof => {
+                        self.state = ReadState::Eof;
+                        return Poll::Ready(None);
+                    }
+                    Ok(None) => self.readable = false,
+                    Err(err) => {
+                        if !codec.is_recoverable(&err) {
+                            self.state = ReadState::Errored;
+                        }
+                        return Poll::Ready(Some(Err(err)));
+                    }
+                }
+            }
+            match self.buf.poll_read_from(cx, io) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(n)) => {
+                    self.readable = true;
+                    self.eof = n == 0;
+                }
+                Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(err)) => {
+                    self.state = ReadState::Errored;
+                    return Poll::Ready(Some(Err(err.into())));
+                }
+            }
+        }
+    }
+}
+
+/// The write half: buffer and high-water mark.
+#[derive(Debug)]
+pub(crate) struct WriteHalf {
+    pub(crate) buf: BytesMut,
+    pub(crate) high_water: usize,
+}
+
+impl WriteHalf {
+    pub(crate) fn new(buf: BytesMut) -> Self {
+        Self {
+            buf,
+            high_water: DEFAULT_HIGH_WATER_MARK,
+        }
+    }
+
+    pub(crate) fn poll_ready<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        while self.buf.len() >= self.high_water.max(1) {
+            match self.poll_write_some(cx, io) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    pub(crate) fn start_send<E, I>(&mut self, codec: &mut E, item: I) -> Result<(), E::Error>
+    where
+        E: Encoder<I>,
+    {
+        codec.encode(item, &mut self.buf)
+    }
+
+    /// One write of the front of the buffer.
+    fn poll_write_some<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        match Pin::new(&mut *io).poll_write(cx, &self.buf) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(0)) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "transport accepted no bytes; it is closed for writing",
+            ))),
+            Poll::Ready(Ok(n)) => {
+                self.buf.advance(n.min(self.buf.len()));
+                if self.buf.is_empty() {
+                    // Lets the next encode reuse the front of the allocation.
+                    self.buf.clear();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+        }
+    }
+
+    pub(crate) fn poll_flush<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        while !self.buf.is_empty() {
+            match self.poll_write_some(cx, io) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+        }
+        Pin::new(io).poll_flush(cx)
+    }
+
+    pub(crate) fn poll_close<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        match self.poll_flush(cx, io) {
+            Poll::Ready(Ok(())) => Pin::new(io).poll_close(cx),
+            other => other,
+        }
+    }
+}
