@@ -103,7 +103,11 @@ impl Pub {
             Pub::Amphi(c, _) => {
                 let _ = c.goodbye();
             }
-            Pub::Nats(c, _) => c.close(),
+            Pub::Nats(mut c, _) => {
+                // PING/PONG: the server has processed every PUB before we hang up.
+                let _ = c.sync();
+                c.close();
+            }
         }
     }
 }
