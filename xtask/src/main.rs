@@ -18,6 +18,7 @@ mod error;
 mod machine;
 mod markdown;
 mod plot;
+mod profile;
 mod report;
 mod results;
 mod run_info;
@@ -28,8 +29,9 @@ mod units;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bench::{BenchOptions, Profile};
+use bench::BenchOptions;
 use error::{Error, Result};
+use profile::Profile;
 use report::ReportOptions;
 
 /// The help text.
@@ -42,11 +44,11 @@ USAGE:
     cargo xtask help               print this
 
 BENCH OPTIONS:
-    --quick              criterion --quick, at most --measure (default 1) s per benchmark:
-                         measuring takes under 2 minutes
+    --quick              criterion --quick: measuring takes under 2 minutes
     --filter REGEX       only benchmarks whose id matches REGEX (criterion's filter)
-    --warm-up SECS       warm-up per benchmark (full profile default: 1)
-    --measure SECS       measuring per benchmark (full profile default: 3, quick: 1)
+    --warm-up SECS       warm-up per benchmark (default: 1, less for large suites)
+    --measure SECS       measuring per benchmark (default: 3, less for large suites so that
+                         measuring fits 11 minutes; quick: at most 1, fitted to 90 s)
     --sample-size N      samples per benchmark (full profile only; criterion's default 100)
     --html               keep criterion's own HTML report (slower)
     --no-report          do not write the report afterwards
@@ -185,8 +187,8 @@ fn parse(args: &[String]) -> Result<Cli> {
     } else {
         Profile::full()
     };
-    profile.warm_up = warm_up.unwrap_or(profile.warm_up);
-    profile.measure = measure.unwrap_or(profile.measure);
+    profile.warm_up = warm_up;
+    profile.measure = measure;
     profile.sample_size = sample_size;
     profile.html = html;
     Ok(Cli::Bench {
@@ -279,7 +281,7 @@ mod tests {
             panic!("not bench");
         };
         assert!(profile.quick && !report);
-        assert_eq!(profile.measure, 1.0);
+        assert_eq!(profile.measure, None);
         assert_eq!(filter.as_deref(), Some("queue/"));
         assert_eq!(common.out, Some(PathBuf::from("x.md")));
         let Cli::Bench { profile, .. } =
@@ -289,7 +291,7 @@ mod tests {
         };
         assert_eq!(
             (profile.warm_up, profile.measure, profile.sample_size),
-            (0.5, 2.0, Some(50))
+            (Some(0.5), Some(2.0), Some(50))
         );
         assert_eq!(
             parse(&args("report --criterion-dir /tmp/c --include-stale")).expect("report"),

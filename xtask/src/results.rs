@@ -30,9 +30,11 @@ pub(crate) enum Throughput {
 /// One benchmark's result: one `new/` directory of criterion's output.
 #[derive(Clone, Debug)]
 pub(crate) struct Measurement {
-    /// The comparison group: criterion's `group_id`, plus `/value_str` when there is one.
+    /// The comparison group: criterion's `group_id`, plus `/value_str` when the benchmark has both a
+    /// function id and a value (`BenchmarkId::new("amphi", "4KiB")`).
     pub(crate) group: String,
-    /// Criterion's `function_id` (the implementation: `amphi`, `flume`, `memcpy`, ...).
+    /// The implementation (`amphi`, `flume`, `memcpy`, ...): criterion's `function_id`, or its
+    /// `value_str` for `BenchmarkId::from_parameter("flume")`.
     pub(crate) function: String,
     /// Mean time per iteration in nanoseconds.
     pub(crate) mean_ns: f64,
@@ -100,15 +102,19 @@ fn read_pair(new_dir: &Path) -> Result<Measurement> {
         .get("group_id")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::json(&benchmark_path, "no string `group_id`"))?;
-    let function = benchmark
-        .get("function_id")
+    let function_id = benchmark.get("function_id").and_then(Value::as_str);
+    let value = benchmark
+        .get("value_str")
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let group = match benchmark.get("value_str").and_then(Value::as_str) {
-        Some(value) if !value.is_empty() => format!("{group_id}/{value}"),
-        _ => group_id.to_owned(),
+        .filter(|v| !v.is_empty());
+    let (group, function) = match (function_id, value) {
+        (Some(function), Some(value)) => (format!("{group_id}/{value}"), function),
+        (Some(function), None) => (group_id.to_owned(), function),
+        // `BenchmarkId::from_parameter("flume")`: the parameter names the implementation.
+        (None, Some(value)) => (group_id.to_owned(), value),
+        (None, None) => (group_id.to_owned(), ""),
     };
+    let function = function.to_owned();
     let throughput = parse_throughput(benchmark.get("throughput"))
         .map_err(|message| Error::json(&benchmark_path, message))?;
 
@@ -213,6 +219,7 @@ mod tests {
             r#"{"Bytes": 256}"#,
         );
         dir.bench("c", None, None, 10.0, "null");
+        dir.bench("a/b", None, Some("kanal"), 70.0, r#"{"Elements": 64}"#);
         dir.bench(
             "d",
             Some("x"),
@@ -222,7 +229,9 @@ mod tests {
         );
         let mut loaded = load(dir.path()).expect("load");
         assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
-        loaded.measurements.sort_by(|a, b| a.group.cmp(&b.group));
+        loaded
+            .measurements
+            .sort_by(|a, b| (&a.group, &a.function).cmp(&(&b.group, &b.function)));
         let names: Vec<_> = loaded
             .measurements
             .iter()
@@ -232,6 +241,7 @@ mod tests {
             names,
             [
                 ("a/b", "amphi"),
+                ("a/b", "kanal"),
                 ("a/b/256B", "flume"),
                 ("c", ""),
                 ("d", "x")
@@ -246,10 +256,10 @@ mod tests {
                 bytes: None
             })
         );
-        assert_eq!(m[1].throughput, Some(Throughput::Bytes(256.0)));
-        assert_eq!(m[2].throughput, None);
+        assert_eq!(m[2].throughput, Some(Throughput::Bytes(256.0)));
+        assert_eq!(m[3].throughput, None);
         assert_eq!(
-            m[3].throughput,
+            m[4].throughput,
             Some(Throughput::Elements {
                 elements: 2.0,
                 bytes: Some(8.0)
