@@ -46,15 +46,30 @@ pub(crate) fn generate(options: &ReportOptions) -> Result<Written> {
         .iter()
         .map(|reason| format!("skipped an unreadable result: {reason}"))
         .collect();
-    let run = match RunInfo::load(&options.criterion_dir) {
+    let mut run = match RunInfo::load(&options.criterion_dir) {
         Ok(run) => run,
         Err(e) => {
             notes.push(format!("ignored the run information: {e}"));
             None
         }
     };
-
     let mut measurements = loaded.measurements;
+    if let Some(info) = &run {
+        // Results written after the recorded run ended come from a later plain `cargo bench`:
+        // the recorded command, date and profile would not describe them.
+        let ended = UNIX_EPOCH + Duration::from_secs(info.started + info.measure_secs + 60);
+        if measurements
+            .iter()
+            .any(|m| m.written.is_some_and(|w| w > ended))
+        {
+            notes.push(
+                "some results are newer than the last `cargo xtask bench` run, so its command \
+                 and profile are not shown"
+                    .to_owned(),
+            );
+            run = None;
+        }
+    }
     if let (Some(run), false) = (&run, options.include_stale) {
         // One second of slack for file systems with coarse timestamps.
         let started = UNIX_EPOCH + Duration::from_secs(run.started.saturating_sub(1));
@@ -396,11 +411,12 @@ mod tests {
         assert!(err.to_string().contains("no criterion results"), "{err}");
 
         let mut run = run;
-        run.started = 0;
+        run.started = machine::now_unix() - 10;
         run.save(criterion.path()).expect("save");
         generate(&options(&criterion, &out, &workspace)).expect("report");
         let md = fs::read_to_string(out.path().join("benchmarks.md")).expect("markdown");
-        assert!(md.contains("| date | 1970-01-01 00:00 UTC |"), "{md}");
+        let date = format!("| date | {} |", machine::utc(run.started));
+        assert!(md.contains(&date), "{md}");
         assert!(
             md.contains("| machine | 2 CPUs (nproc), Test CPU |"),
             "{md}"
@@ -418,6 +434,26 @@ mod tests {
         );
         assert!(
             md.contains("| **amphi** | ours | 10.0 ns ±2.0% | 100 G elem/s | **2.00×** |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn run_information_older_than_the_results_is_not_shown() {
+        let criterion = TestDir::new("report-old-run-criterion");
+        let out = TestDir::new("report-old-run-out");
+        criterion.bench("queue/a", Some("amphi"), None, 10.0, ELEMENTS);
+        let run = RunInfo {
+            command: "scripts/bench".into(),
+            started: 1000,
+            ..RunInfo::default()
+        };
+        run.save(criterion.path()).expect("save");
+        generate(&options(&criterion, &out, &out)).expect("report");
+        let md = fs::read_to_string(out.path().join("benchmarks.md")).expect("markdown");
+        assert!(md.contains("| command | unknown"), "{md}");
+        assert!(
+            md.contains("newer than the last `cargo xtask bench` run"),
             "{md}"
         );
     }
