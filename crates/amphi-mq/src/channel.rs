@@ -8,11 +8,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use amphi_queue::{Queue, TryPutError};
+use amphi_queue::Queue;
 use bytes::Bytes;
 
 use crate::config::{SlowPolicy, is_queue_channel};
-use crate::outbox::{Outbox, Reason};
+use crate::outbox::Outbox;
 use crate::stats::{Stats, add};
 
 /// The most messages the channel task takes out of its queue per wake-up.
@@ -113,7 +113,7 @@ impl Channel {
                     next = round_robin(&subs, next, msg, policy, &stats).await;
                 } else {
                     for sub in &subs {
-                        offer(sub, msg.clone(), policy, &stats).await;
+                        sub.offer(msg.clone(), policy, &stats).await;
                     }
                 }
             }
@@ -135,42 +135,13 @@ async fn round_robin(
     let mut msg = msg;
     for i in 0..n {
         let at = (next + i) % n;
-        match subs[at].queue.try_put(msg) {
+        match subs[at].try_offer(msg) {
             Ok(()) => return (at + 1) % n,
-            Err(TryPutError::Full(m) | TryPutError::Closed(m)) => msg = m,
+            Err(m) => msg = m,
         }
     }
     // Everyone is full (or gone): the policy decides, for the one whose turn it is.
     let at = next % n;
-    offer(&subs[at], msg, policy, stats).await;
+    subs[at].offer(msg, policy, stats).await;
     (at + 1) % n
-}
-
-/// Offers `msg` to one subscriber under `policy`.
-async fn offer(sub: &Outbox, msg: Bytes, policy: SlowPolicy, stats: &Stats) {
-    match policy {
-        SlowPolicy::DropOldest => {
-            if let Ok(Some(_evicted)) = sub.queue.force_put(msg) {
-                add(&stats.dropped, 1);
-            }
-        }
-        SlowPolicy::Disconnect => {
-            if let Err(TryPutError::Full(_)) = sub.queue.try_put(msg) {
-                let capacity = sub.queue.capacity().unwrap_or(0);
-                if sub.set_reason(Reason::SlowConsumer(capacity)) {
-                    add(&stats.slow_disconnects, 1);
-                }
-                let discarded = sub.kick(Reason::SlowConsumer(capacity));
-                add(&stats.dropped, discarded as u64 + 1);
-            }
-        }
-        SlowPolicy::Block => match sub.queue.try_put(msg) {
-            Ok(()) | Err(TryPutError::Closed(_)) => {}
-            Err(TryPutError::Full(msg)) => {
-                add(&stats.blocked, 1);
-                // Err means the subscriber left meanwhile: its message has nowhere to go.
-                let _ = sub.queue.put(msg).await;
-            }
-        },
-    }
 }

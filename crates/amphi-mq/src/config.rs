@@ -14,7 +14,10 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 pub const DEFAULT_MAX_CLIENTS: usize = 4096;
 
 /// The default capacity, in messages, of each client's send queue.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+pub const DEFAULT_QUEUE_CAPACITY: usize = 8192;
+
+/// The default most payload bytes queued for one client (NATS allows 64 MiB).
+pub const DEFAULT_MAX_PENDING: usize = 8 * 1024 * 1024;
 
 /// The default capacity, in messages, of each channel's queue.
 pub const DEFAULT_CHANNEL_CAPACITY: usize = 1024;
@@ -79,6 +82,9 @@ pub struct Config {
     pub max_clients: usize,
     /// Capacity of each client's send queue, in messages.
     pub queue_capacity: usize,
+    /// Most payload bytes queued for one client; past it the slow-subscriber policy applies
+    /// as if the queue were full (not under [`SlowPolicy::Block`], which counts messages only).
+    pub max_pending: usize,
     /// Capacity of each channel's queue, in messages; a full one makes publishers wait.
     pub channel_capacity: usize,
     /// The most channels alive at once.
@@ -98,6 +104,7 @@ impl Default for Config {
             max_frame: DEFAULT_MAX_FRAME,
             max_clients: DEFAULT_MAX_CLIENTS,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            max_pending: DEFAULT_MAX_PENDING,
             channel_capacity: DEFAULT_CHANNEL_CAPACITY,
             max_channels: DEFAULT_MAX_CHANNELS,
             policy: SlowPolicy::DropOldest,

@@ -40,6 +40,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
     let outbox = Arc::new(Outbox::new(
         id,
         shared.config.queue_capacity,
+        shared.config.max_pending.max(shared.config.max_frame),
         stream.clone(),
     ));
     shared.add_client(Arc::clone(&outbox));
@@ -191,6 +192,7 @@ async fn write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, mut stream: TcpStr
             bytes += msg.len() as u64;
             encode_frame(&mut buf, &msg);
         }
+        outbox.took(bytes as usize);
         if let Err(reason) = write_all(&mut stream, &buf, timeout).await {
             if matches!(reason, Reason::WriteStalled(_)) && outbox.set_reason(reason.clone()) {
                 add(&stats.stalled_writes, 1);

@@ -49,7 +49,7 @@
 //! # Limits
 //!
 //! Memory is bounded: frames by [`Config::max_frame`], clients by [`Config::max_clients`],
-//! send queues by [`Config::queue_capacity`], channel queues by [`Config::channel_capacity`],
+//! send queues by [`Config::queue_capacity`] and [`Config::max_pending`], channel queues by [`Config::channel_capacity`],
 //! channels by [`Config::max_channels`]. A client that sends an oversized length, garbage, a
 //! truncated frame, or that stops reading (no write progress within
 //! [`Config::write_timeout`]) is dropped with a log line naming the reason.
@@ -70,7 +70,7 @@ pub use broker::{Broker, BrokerReport, StatsHandle};
 pub use client::{BlockingClient, Client};
 pub use config::{
     Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_GRACE, DEFAULT_LISTEN, DEFAULT_MAX_CHANNELS,
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_QUEUE_CAPACITY, DEFAULT_WRITE_TIMEOUT,
-    MAX_CHANNEL_NAME, SlowPolicy, is_queue_channel,
+    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY,
+    DEFAULT_WRITE_TIMEOUT, MAX_CHANNEL_NAME, SlowPolicy, is_queue_channel,
 };
 pub use stats::StatsSnapshot;

@@ -2,12 +2,16 @@
 
 use std::fmt;
 use std::net::Shutdown;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use amphi_queue::Queue;
+use amphi_queue::{Queue, TryPutError};
 use async_net::TcpStream;
 use bytes::Bytes;
+
+use crate::config::SlowPolicy;
+use crate::stats::{Stats, add};
 
 /// Why the broker let go of a client. Logged, one line per client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,15 +74,20 @@ impl fmt::Display for Reason {
 pub(crate) struct Outbox {
     pub(crate) id: u64,
     pub(crate) queue: Queue<Bytes>,
+    /// Payload bytes in `queue`: added before a put, taken off after a get.
+    pending: AtomicUsize,
+    budget: usize,
     stream: TcpStream,
     reason: Mutex<Option<Reason>>,
 }
 
 impl Outbox {
-    pub(crate) fn new(id: u64, capacity: usize, stream: TcpStream) -> Outbox {
+    pub(crate) fn new(id: u64, capacity: usize, budget: usize, stream: TcpStream) -> Outbox {
         Outbox {
             id,
             queue: Queue::bounded(capacity.max(1)),
+            pending: AtomicUsize::new(0),
+            budget,
             stream,
             reason: Mutex::new(None),
         }
@@ -110,5 +119,80 @@ impl Outbox {
         // The socket may be gone already; there is nothing more to do then.
         let _ = self.stream.shutdown(Shutdown::Both);
         discarded
+    }
+
+    /// The writer took messages of `bytes` payload bytes out of the queue.
+    pub(crate) fn took(&self, bytes: usize) {
+        self.pending.fetch_sub(bytes, Relaxed);
+    }
+
+    /// Queues `msg` if there is room (in messages and in bytes); hands it back otherwise.
+    pub(crate) fn try_offer(&self, msg: Bytes) -> Result<(), Bytes> {
+        let len = msg.len();
+        if self.pending.fetch_add(len, Relaxed) + len > self.budget {
+            self.pending.fetch_sub(len, Relaxed);
+            return Err(msg);
+        }
+        self.queue.try_put(msg).map_err(|err| {
+            self.pending.fetch_sub(len, Relaxed);
+            err.into_inner()
+        })
+    }
+
+    /// Queues `msg` under `policy`. Waits only under [`SlowPolicy::Block`].
+    pub(crate) async fn offer(&self, msg: Bytes, policy: SlowPolicy, stats: &Stats) {
+        let len = msg.len();
+        match policy {
+            SlowPolicy::DropOldest => {
+                let mut pending = self.pending.fetch_add(len, Relaxed) + len;
+                match self.queue.force_put(msg) {
+                    Err(_closed) => {
+                        self.pending.fetch_sub(len, Relaxed);
+                        return;
+                    }
+                    Ok(Some(evicted)) => {
+                        pending = self.pending.fetch_sub(evicted.len(), Relaxed) - evicted.len();
+                        add(&stats.dropped, 1);
+                    }
+                    Ok(None) => {}
+                }
+                // Over the byte budget: evict the oldest until under it.
+                while pending > self.budget {
+                    let Ok(old) = self.queue.try_get() else {
+                        break;
+                    };
+                    pending = self.pending.fetch_sub(old.len(), Relaxed) - old.len();
+                    add(&stats.dropped, 1);
+                }
+            }
+            SlowPolicy::Disconnect => {
+                if self.queue.is_closed() {
+                    return;
+                }
+                if self.try_offer(msg).is_err() && !self.queue.is_closed() {
+                    let why = Reason::SlowConsumer(self.queue.capacity().unwrap_or(0));
+                    if self.set_reason(why.clone()) {
+                        add(&stats.slow_disconnects, 1);
+                    }
+                    add(&stats.dropped, self.kick(why) as u64 + 1);
+                }
+            }
+            SlowPolicy::Block => {
+                self.pending.fetch_add(len, Relaxed);
+                match self.queue.try_put(msg) {
+                    Ok(()) => {}
+                    Err(TryPutError::Closed(_)) => {
+                        self.pending.fetch_sub(len, Relaxed);
+                    }
+                    Err(TryPutError::Full(msg)) => {
+                        add(&stats.blocked, 1);
+                        if self.queue.put(msg).await.is_err() {
+                            // The subscriber left meanwhile: its message has nowhere to go.
+                            self.pending.fetch_sub(len, Relaxed);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

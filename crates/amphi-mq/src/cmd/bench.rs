@@ -12,7 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use amphi_mq::{
-    BlockingClient, Broker, Config, DEFAULT_QUEUE_CAPACITY, SlowPolicy, is_queue_channel,
+    BlockingClient, Broker, Config, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY, SlowPolicy,
+    is_queue_channel,
 };
 use amphi_rt::Runtime;
 
@@ -53,6 +54,9 @@ pub(crate) struct BenchArgs {
     /// Send queue capacity of the embedded broker.
     #[arg(long, default_value_t = DEFAULT_QUEUE_CAPACITY)]
     queue_capacity: usize,
+    /// Byte budget of each send queue of the embedded broker.
+    #[arg(long, default_value_t = DEFAULT_MAX_PENDING)]
+    max_pending: usize,
     /// How long to wait for stragglers once publishers stop, in seconds.
     #[arg(long, default_value = "3", value_parser = parse_secs)]
     drain: Duration,
@@ -187,6 +191,7 @@ pub(crate) fn run(args: BenchArgs) -> io::Result<ExitCode> {
             let config = Config {
                 policy: args.policy,
                 queue_capacity: args.queue_capacity,
+                max_pending: args.max_pending,
                 ..Config::default()
             };
             let broker = futures_lite::future::block_on(Broker::bind(config, Runtime::global()))?;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use amphi_mq::{
     Broker, BrokerReport, Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_MAX_CHANNELS,
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_QUEUE_CAPACITY, SlowPolicy,
+    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY,
+    SlowPolicy,
 };
 use amphi_rt::Runtime;
 use amphi_shutdown::Shutdown;
@@ -30,6 +31,9 @@ pub(crate) struct ServeArgs {
     /// Capacity of each client's send queue, in messages.
     #[arg(long, default_value_t = DEFAULT_QUEUE_CAPACITY)]
     queue_capacity: usize,
+    /// Most payload bytes queued for one client; past it the policy applies as when full.
+    #[arg(long, default_value_t = DEFAULT_MAX_PENDING)]
+    max_pending: usize,
     /// Capacity of each channel's queue, in messages (a full one makes publishers wait).
     #[arg(long, default_value_t = DEFAULT_CHANNEL_CAPACITY)]
     channel_capacity: usize,
@@ -58,6 +62,7 @@ impl ServeArgs {
             max_frame: self.max_frame,
             max_clients: self.max_clients,
             queue_capacity: self.queue_capacity,
+            max_pending: self.max_pending,
             channel_capacity: self.channel_capacity,
             max_channels: self.max_channels,
             policy: self.policy,
