@@ -6,16 +6,16 @@ use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, LengthDelimitedError};
 use async_net::TcpStream;
-use bytes::Bytes;
-use futures_lite::{AsyncWriteExt, future};
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncWriteExt, StreamExt, future};
 
 use crate::broker::Shared;
 use crate::channel::Channel;
 use crate::config::MAX_CHANNEL_NAME;
 use crate::outbox::{Outbox, Reason};
 use crate::stats::{add, sub};
-use crate::wire::{FrameError, FrameReader, encode_frame};
 
 /// The writer hands the socket batches of about this many bytes.
 const WRITE_BATCH: usize = 64 * 1024;
@@ -23,13 +23,27 @@ const WRITE_BATCH: usize = 64 * 1024;
 /// How many channels a publisher remembers without asking the registry.
 const ROUTE_CACHE: usize = 256;
 
-impl From<FrameError> for Reason {
-    fn from(err: FrameError) -> Reason {
+/// The broker's side of the wire: 4-byte big-endian lengths, frames up to the limit.
+type Frames = FramedRead<TcpStream, LengthDelimitedCodec>;
+
+impl From<LengthDelimitedError> for Reason {
+    fn from(err: LengthDelimitedError) -> Reason {
         match err {
-            FrameError::TooLarge { .. } => Reason::FrameTooLarge(err.to_string()),
-            FrameError::Truncated => Reason::Truncated,
-            FrameError::Io(err) => Reason::Io(err.to_string()),
+            LengthDelimitedError::FrameTooLong { length, max, .. } => {
+                Reason::FrameTooLarge(format!("{length} bytes announced, limit {max}"))
+            }
+            LengthDelimitedError::Truncated { .. } => Reason::Truncated,
+            other => Reason::Io(other.to_string()),
         }
+    }
+}
+
+/// The next frame: `Ok(None)` at a clean end of stream.
+async fn next_frame(frames: &mut Frames) -> Result<Option<Bytes>, Reason> {
+    match frames.next().await {
+        None => Ok(None),
+        Some(Ok(frame)) => Ok(Some(frame)),
+        Some(Err(err)) => Err(err.into()),
     }
 }
 
@@ -51,7 +65,9 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
     ));
 
     let mut subscribed: Option<Arc<Channel>> = None;
-    let mut reader = FrameReader::new(stream, shared.config.max_frame);
+    let mut codec = LengthDelimitedCodec::new();
+    codec.set_max_frame_length(shared.config.max_frame);
+    let mut reader = FramedRead::new(stream, codec);
     let reason = future::or(
         read_loop(&shared, &outbox, &mut reader, &mut subscribed),
         async {
@@ -94,7 +110,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
 async fn read_loop(
     shared: &Shared,
     outbox: &Arc<Outbox>,
-    reader: &mut FrameReader<TcpStream>,
+    reader: &mut Frames,
     subscribed: &mut Option<Arc<Channel>>,
 ) -> Reason {
     match read_inner(shared, outbox, reader, subscribed).await {
@@ -105,11 +121,11 @@ async fn read_loop(
 async fn read_inner(
     shared: &Shared,
     outbox: &Arc<Outbox>,
-    reader: &mut FrameReader<TcpStream>,
+    reader: &mut Frames,
     subscribed: &mut Option<Arc<Channel>>,
 ) -> Result<Reason, Reason> {
     let stats = &shared.stats;
-    let Some(first) = reader.next_frame().await? else {
+    let Some(first) = next_frame(reader).await? else {
         return Ok(Reason::Closed);
     };
     let first = channel_name(first)?;
@@ -126,17 +142,15 @@ async fn read_inner(
 
     let mut routes: HashMap<Bytes, Arc<Channel>> = HashMap::new();
     loop {
-        let Some(name) = reader.next_frame().await? else {
+        let Some(name) = next_frame(reader).await? else {
             return Ok(Reason::Closed);
         };
         let name = channel_name(name)?;
         if name.is_empty() {
             return Ok(Reason::Goodbye);
         }
-        let payload = match reader.next_frame().await {
-            Ok(Some(payload)) => payload,
-            Ok(None) => return Err(Reason::MissingPayload),
-            Err(err) => return Err(err.into()),
+        let Some(payload) = next_frame(reader).await? else {
+            return Err(Reason::MissingPayload);
         };
         add(&stats.published, 1);
         add(&stats.bytes_in, payload.len() as u64);
@@ -179,18 +193,22 @@ fn channel_name(frame: Bytes) -> Result<Bytes, Reason> {
 async fn write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, mut stream: TcpStream) {
     let stats = &shared.stats;
     let timeout = shared.config.write_timeout;
-    let mut buf = Vec::with_capacity(WRITE_BATCH + 4);
+    // Frames out are as long as frames in were allowed to be.
+    let mut codec = LengthDelimitedCodec::new();
+    codec.set_max_frame_length(shared.config.max_frame);
+    let mut buf = BytesMut::with_capacity(2 * WRITE_BATCH);
     while let Ok(first) = outbox.queue.get().await {
-        let mut count = 1u64;
-        let mut bytes = first.len() as u64;
-        encode_frame(&mut buf, &first);
-        while buf.len() < WRITE_BATCH {
-            let Ok(msg) = outbox.queue.try_get() else {
-                break;
-            };
+        let mut count = 0u64;
+        let mut bytes = 0u64;
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
             count += 1;
             bytes += msg.len() as u64;
-            encode_frame(&mut buf, &msg);
+            // Cannot fail: every payload came through a decoder with the same limit.
+            let _ = codec.encode(msg, &mut buf);
+            if buf.len() < WRITE_BATCH {
+                next = outbox.queue.try_get().ok();
+            }
         }
         outbox.took(bytes as usize);
         if let Err(reason) = write_all(&mut stream, &buf, timeout).await {

@@ -1,6 +1,6 @@
 //! The wire format on the client side: 4-byte big-endian length, then that many bytes.
 //!
-//! The broker itself reads with `amphi-codec`; the command-line clients (`sub`, `pub`, `bench`,
+//! The broker itself reads and writes with `amphi-codec`'s `LengthDelimitedCodec`; the clients (`sub`, `pub`, `bench`,
 //! `demo`) use these small helpers, async over `futures-io` and blocking over `std::io`.
 
 use std::fmt;
