@@ -10,12 +10,27 @@ use event_listener_strategy::{EventListenerFuture, Strategy};
 
 use crate::sync::{AtomicUsize, Ordering};
 
+/// One unit of a counter word: the low bit is [`WAITING`], the count sits above it.
+const ONE: usize = 2;
+
+/// Set (never cleared) once something has waited for the drain: from then on, the release
+/// that brings a count to zero notifies. Before it, releases skip the notification, whose
+/// fence and lock would otherwise cost more than the guard itself.
+const WAITING: usize = 1;
+
 /// How many guards and tracked units are alive, and the event fired when either count drops
 /// to zero. Kept apart so that a report can say how many of the user's own guards are left.
+///
+/// Each count and its [`WAITING`] bit share one word, so the release and the waiter's
+/// announcement are read-modify-writes of the same location: either the release sees the bit
+/// and notifies, or the waiter's check after the announcement sees the release.
 pub(crate) struct GuardCount {
     count: AtomicUsize,
     units: AtomicUsize,
     drained: Event,
+    /// How many notifications releases have sent (for the loom model).
+    #[cfg(amphi_loom)]
+    pub(crate) notified: AtomicUsize,
 }
 
 impl GuardCount {
@@ -24,13 +39,15 @@ impl GuardCount {
             count: AtomicUsize::new(0),
             units: AtomicUsize::new(0),
             drained: Event::new(),
+            #[cfg(amphi_loom)]
+            notified: AtomicUsize::new(0),
         }
     }
 
     /// Takes one guard. `Relaxed` suffices: the count only has to be exact, and the `Arc`
     /// that reaches the guard's holder already carries the happens-before it needs.
     pub(crate) fn acquire(self: &Arc<GuardCount>) -> Guard {
-        self.count.fetch_add(1, Ordering::Relaxed);
+        self.count.fetch_add(ONE, Ordering::Relaxed);
         Guard {
             count: Arc::clone(self),
         }
@@ -38,30 +55,44 @@ impl GuardCount {
 
     /// Counts one tracked unit (a task or blocking closure) until the returned value drops.
     pub(crate) fn acquire_unit(self: &Arc<GuardCount>) -> UnitGuard {
-        self.units.fetch_add(1, Ordering::Relaxed);
+        self.units.fetch_add(ONE, Ordering::Relaxed);
         UnitGuard {
             count: Arc::clone(self),
         }
     }
 
-    /// Returns one of `counter`; wakes the drain waiters when it was the last.
+    /// Returns one of `counter`; wakes the drain waiters when it was the last and someone
+    /// waits.
+    #[inline]
     fn release(&self, counter: &AtomicUsize) {
         // Release: the work done under the guard is visible to whoever sees the count at
         // zero (with `Acquire`); Acquire: orders the notification after the decrement.
-        if counter.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // Costs one pointer load while nobody has ever waited for the drain.
-            self.drained.notify(usize::MAX);
+        if counter.fetch_sub(ONE, Ordering::AcqRel) == ONE | WAITING {
+            self.notify();
         }
+    }
+
+    #[cold]
+    fn notify(&self) {
+        #[cfg(amphi_loom)]
+        self.notified.fetch_add(1, Ordering::Relaxed);
+        self.drained.notify(usize::MAX);
+    }
+
+    /// Announces a drain waiter (see [`WAITING`]); idempotent.
+    pub(crate) fn announce_waiter(&self) {
+        self.count.fetch_or(WAITING, Ordering::AcqRel);
+        self.units.fetch_or(WAITING, Ordering::AcqRel);
     }
 
     /// How many [`Guard`]s are held now.
     pub(crate) fn held(&self) -> usize {
-        self.count.load(Ordering::Acquire)
+        self.count.load(Ordering::Acquire) / ONE
     }
 
     /// How many tracked units are alive now.
     pub(crate) fn units(&self) -> usize {
-        self.units.load(Ordering::Acquire)
+        self.units.load(Ordering::Acquire) / ONE
     }
 
     /// Whether no guard is held and no tracked unit is alive.
@@ -69,8 +100,9 @@ impl GuardCount {
         self.held() == 0 && self.units() == 0
     }
 
-    /// The wait for the count to reach zero, for either front end.
+    /// The wait for both counts to reach zero, for either front end.
     pub(crate) fn wait_drained(&self) -> WaitDrained<'_> {
+        self.announce_waiter();
         WaitDrained {
             count: self,
             listener: None,
@@ -78,8 +110,9 @@ impl GuardCount {
     }
 }
 
-/// Waits until no guard is held and no unit is alive. Check, listen, check again: the last release decrements
-/// before it notifies, so a listener made before the second check cannot miss it.
+/// Waits until no guard is held and no unit is alive. Check, listen, check again: the waiter
+/// is announced before the first check, and the last release decrements before it notifies,
+/// so a listener made before the second check cannot miss it.
 pub(crate) struct WaitDrained<'a> {
     count: &'a GuardCount,
     listener: Option<EventListener>,
@@ -117,8 +150,8 @@ impl EventListenerFuture for WaitDrained<'_> {
 /// Dropping it releases it.
 ///
 /// Cost: acquiring and releasing are two atomic read-modify-writes each (the count and an
-/// `Arc` reference); no lock, no allocation. The release that brings the count to zero also
-/// loads one pointer (and wakes the shutdown waiters once the shutdown has begun).
+/// `Arc` reference); no lock, no allocation. Only once something waits for the drain does
+/// the release that brings the count to zero also wake the waiters.
 ///
 /// A guard taken after the trigger still delays [`wait`](crate::Shutdown::wait), as long as
 /// the count has not already reached zero: take guards before handing out work.

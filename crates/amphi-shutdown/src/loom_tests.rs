@@ -75,6 +75,51 @@ fn guard_counting_vs_trigger() {
     });
 }
 
+/// The waiter's announcement vs. the last release: when the waiter, after announcing itself,
+/// still sees work in flight, a release notifies afterwards (so the event-listener wait that
+/// follows the check cannot sleep forever).
+#[test]
+fn drain_waiter_is_notified() {
+    loom::model(|| {
+        let count = Arc::new(GuardCount::new());
+        let guard = count.acquire();
+        let unit = count.acquire_unit();
+        let guard_thread = thread::spawn(move || drop(guard));
+        let unit_thread = thread::spawn(move || drop(unit));
+
+        count.announce_waiter();
+        let saw_busy = !count.is_drained();
+
+        guard_thread.join().unwrap();
+        unit_thread.join().unwrap();
+        assert!(count.is_drained());
+        if saw_busy {
+            assert!(
+                count.notified.load(Ordering::Relaxed) >= 1,
+                "a waiter saw work in flight and no release notified it"
+            );
+        }
+    });
+}
+
+/// Releases before anyone waits never notify: the fast path stays lock-free.
+#[test]
+fn releases_without_waiters_do_not_notify() {
+    loom::model(|| {
+        let count = Arc::new(GuardCount::new());
+        let guards: Vec<_> = (0..2).map(|_| count.acquire()).collect();
+        let threads: Vec<_> = guards
+            .into_iter()
+            .map(|guard| thread::spawn(move || drop(guard)))
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(count.notified.load(Ordering::Relaxed), 0);
+        assert!(count.is_drained());
+    });
+}
+
 /// A child made while its parent is being cancelled ends up cancelled, with the parent's
 /// reason, whichever goes first; and of two racing cancels exactly one reports that it did it.
 #[test]
