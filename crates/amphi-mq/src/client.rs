@@ -100,6 +100,19 @@ impl Client {
         self.flush().await?;
         self.stream.shutdown(Shutdown::Write)
     }
+
+    /// Says goodbye, then reads (and discards) until the broker closes the connection. Once
+    /// it returns, the broker has read every message this client sent.
+    ///
+    /// # Errors
+    ///
+    /// When writing or reading fails.
+    pub async fn goodbye_and_wait(mut self) -> io::Result<()> {
+        encode_frame(&mut self.out, b"");
+        self.flush().await?;
+        while self.reader.next_frame().await?.is_some() {}
+        Ok(())
+    }
 }
 
 /// A blocking client, for threads: the same protocol over `std::net`.
@@ -212,5 +225,22 @@ impl BlockingClient {
         encode_frame(&mut self.out, b"");
         self.flush()?;
         self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// Says goodbye, then reads (and discards) until the broker closes the connection. Once
+    /// it returns, the broker has read every message this client sent.
+    ///
+    /// # Errors
+    ///
+    /// When writing or reading fails.
+    ///
+    /// # Blocking
+    ///
+    /// Blocks the calling thread; never call it from async code.
+    pub fn goodbye_and_wait(mut self) -> io::Result<()> {
+        encode_frame(&mut self.out, b"");
+        self.flush()?;
+        while self.reader.next_frame_blocking()?.is_some() {}
+        Ok(())
     }
 }
