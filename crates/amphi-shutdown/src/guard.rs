@@ -46,6 +46,7 @@ impl GuardCount {
 
     /// Takes one guard. `Relaxed` suffices: the count only has to be exact, and the `Arc`
     /// that reaches the guard's holder already carries the happens-before it needs.
+    #[inline]
     pub(crate) fn acquire(self: &Arc<GuardCount>) -> Guard {
         self.count.fetch_add(ONE, Ordering::Relaxed);
         Guard {
@@ -179,12 +180,14 @@ pub struct Guard {
 
 impl Clone for Guard {
     /// Another guard on the same shutdown (counted separately).
+    #[inline]
     fn clone(&self) -> Guard {
         self.count.acquire()
     }
 }
 
 impl Drop for Guard {
+    #[inline]
     fn drop(&mut self) {
         self.count.release(&self.count.count);
     }
