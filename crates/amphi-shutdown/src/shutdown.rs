@@ -263,7 +263,9 @@ impl Shutdown {
     /// # Cancel safety
     ///
     /// Cancel-safe: dropping the future loses nothing and leaves the tracked work alone. A
-    /// later call waits for the same deadline (it is fixed at the trigger).
+    /// later call waits for the same deadline (it is fixed at the trigger). The deadline's
+    /// effects (cancelling tasks, marking overruns) happen in whichever call reaches it: if
+    /// every waiter is dropped first, nothing is cancelled.
     pub async fn wait(&self) -> ShutdownReport {
         let token = &self.shared.token;
         token.cancelled().await;

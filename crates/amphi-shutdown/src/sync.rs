@@ -3,7 +3,9 @@
 //! interleaving of guard counting, cancellation and child creation.
 //!
 //! Only the core (`token.rs`, `guard.rs`) goes through here; the registry of tracked work and
-//! the signal thread use `std` directly and are not part of the model.
+//! the signal thread use `std` directly and are not part of the model. `Arc` stays `std`'s
+//! everywhere: the token tree needs `Weak`, which loom does not have, and reference counts
+//! are not what the model checks.
 
 #[cfg(not(amphi_loom))]
 pub(crate) use std::sync::Mutex;
