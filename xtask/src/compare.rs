@@ -65,6 +65,8 @@ pub(crate) struct Row {
     pub(crate) rate: Option<f64>,
     /// `rate / best peer's rate`; `None` without a peer or a rate.
     pub(crate) vs_best_peer: Option<f64>,
+    /// Bytes per second, for `ElementsAndBytes` throughput in an element-rated group.
+    pub(crate) bytes_rate: Option<f64>,
 }
 
 /// One criterion group (plus value): the rows that compete with each other.
@@ -151,6 +153,7 @@ fn group(name: String, members: Vec<Measurement>) -> Group {
         .map(|measurement| Row {
             role: Role::of(&measurement.function),
             rate: rate(&measurement, unit),
+            bytes_rate: bytes_rate(&measurement, unit),
             measurement,
             vs_best_peer: None,
         })
@@ -213,6 +216,22 @@ fn rate(m: &Measurement, unit: Unit) -> Option<f64> {
     };
     let rate = per_iteration / (m.mean_ns * 1e-9);
     (rate.is_finite() && rate > 0.0).then_some(rate)
+}
+
+/// Bytes per second of an `ElementsAndBytes` measurement shown in elements.
+fn bytes_rate(m: &Measurement, unit: Unit) -> Option<f64> {
+    match (unit, m.throughput) {
+        (
+            Unit::Elements,
+            Some(Throughput::Elements {
+                bytes: Some(bytes), ..
+            }),
+        ) => {
+            let rate = bytes / (m.mean_ns * 1e-9);
+            (m.mean_ns > 0.0 && rate.is_finite() && rate > 0.0).then_some(rate)
+        }
+        _ => None,
+    }
 }
 
 /// Orders `Some` rates fastest first, `None` last.
@@ -326,6 +345,7 @@ mod tests {
         assert!((amphi - 0.5).abs() < 1e-12);
         let rate = g.row("amphi").and_then(|r| r.rate).expect("rate");
         assert!((rate - 1e10).abs() < 1.0, "{rate}");
+        assert_eq!(g.row("amphi").and_then(|r| r.bytes_rate), None);
     }
 
     #[test]
@@ -361,6 +381,20 @@ mod tests {
         let g = &sections[0].groups[0];
         assert_eq!(g.unit, Unit::Iterations);
         assert_eq!(g.row("amphi").and_then(|r| r.vs_best_peer), Some(2.0));
+    }
+
+    #[test]
+    fn elements_and_bytes_keep_both_rates() {
+        let mut both = m("c/x", "amphi", 1000.0, None);
+        both.throughput = Some(Throughput::Elements {
+            elements: 10.0,
+            bytes: Some(4096.0),
+        });
+        let sections = build(vec![both]);
+        let row = &sections[0].groups[0].rows[0];
+        assert_eq!(sections[0].groups[0].unit, Unit::Elements);
+        assert!((row.rate.unwrap_or_default() - 1e7).abs() < 1e-3);
+        assert!((row.bytes_rate.unwrap_or_default() - 4.096e9).abs() < 1.0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::compare::{Group, Role, Section};
+use crate::compare::{Group, Role, Section, Unit};
 use crate::units;
 
 /// The facts at the top of the page.
@@ -175,6 +175,12 @@ fn render_group(out: &mut String, group: &Group) {
         .filter_map(|r| r.rate)
         .fold(0.0_f64, f64::max);
     let scale = units::rate_scale(group.unit, fastest);
+    let fastest_bytes = group
+        .rows
+        .iter()
+        .filter_map(|r| r.bytes_rate)
+        .fold(0.0_f64, f64::max);
+    let bytes_scale = units::rate_scale(Unit::Bytes, fastest_bytes);
     let _ = writeln!(
         out,
         "| implementation | role | mean time | throughput | vs best peer |\n|---|---|---:|---:|---:|"
@@ -196,11 +202,17 @@ fn render_group(out: &mut String, group: &Group) {
         } else {
             ratio
         };
+        let mut throughput = units::rate(row.rate, scale);
+        if row.bytes_rate.is_some() {
+            throughput = format!(
+                "{throughput} · {}",
+                units::rate(row.bytes_rate, bytes_scale)
+            );
+        }
         let _ = writeln!(
             out,
-            "| {} | {role} | {time} | {} | {ratio} |",
+            "| {} | {role} | {time} | {throughput} | {ratio} |",
             function_label(row.role, &m.function),
-            units::rate(row.rate, scale),
         );
     }
     out.push('\n');

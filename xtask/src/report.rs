@@ -315,12 +315,14 @@ mod tests {
             50.0,
             "null",
         );
+        let both = r#"{"ElementsAndBytes": {"elements": 100, "bytes": 8000}}"#;
+        criterion.bench("codec/decode/lines/80B", Some("amphi"), None, 1e4, both);
         // A stale plot from a section that no longer exists must go; other files must stay.
         out.write("plots/ratios-gone.svg", "<svg/>");
         out.write("plots/hand-made.svg", "<svg/>");
 
         let written = generate(&options(&criterion, &out, &workspace)).expect("report");
-        assert_eq!(written.groups, 5);
+        assert_eq!(written.groups, 6);
         let names: Vec<_> = written
             .plots
             .iter()
@@ -379,6 +381,10 @@ mod tests {
         );
         assert!(md.contains("| [spsc/bounded64/sync_to_async](#queuespscbounded64sync_to_async) | flume | **2.00×** | 1.00× | 0.500× |"), "{md}");
         assert!(md.contains("10.0 M elem/s"), "{md}");
+        assert!(
+            md.contains("| **amphi** | ours | 10.0 µs ±2.0% | 10.0 M elem/s · 800 MB/s | n/a |"),
+            "{md}"
+        );
         assert!(md.contains("_No amphi row in this group._"), "{md}");
         assert!(
             md.contains("_No peer measured in this group: nothing to compare with._"),
