@@ -162,6 +162,35 @@ impl ShutdownToken {
         }
     }
 
+    /// Runs `future` until it completes (`Some(output)`) or the token is cancelled (`None`),
+    /// whichever comes first; a token already cancelled wins without polling `future`.
+    ///
+    /// # Cancel safety
+    ///
+    /// When the token wins, or this future is dropped, `future` is dropped where it stood:
+    /// the combination is exactly as cancel-safe as `future` is. The token side loses nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use amphi_shutdown::ShutdownToken;
+    ///
+    /// let token = ShutdownToken::new();
+    /// futures_lite::future::block_on(async {
+    ///     assert_eq!(token.run_until_cancelled(async { 7 }).await, Some(7));
+    ///     token.cancel();
+    ///     assert_eq!(token.run_until_cancelled(std::future::pending::<u8>()).await, None);
+    /// });
+    /// ```
+    pub async fn run_until_cancelled<F: Future>(&self, future: F) -> Option<F::Output> {
+        let cancelled = async {
+            self.cancelled().await;
+            None
+        };
+        // `or` polls its receiver first: cancellation wins ties.
+        futures_lite::FutureExt::or(cancelled, async { Some(future.await) }).await
+    }
+
     /// Blocks the current thread until the token is cancelled; returns at once if it already
     /// is.
     ///

@@ -31,6 +31,7 @@ fn futures_are_send() {
     let shutdown = Shutdown::new();
     let token = shutdown.token();
     send_sync(&token.cancelled());
+    send(&token.run_until_cancelled(async {}));
     send(&shutdown.wait());
     send(&shutdown.wait_more(Duration::ZERO));
 }

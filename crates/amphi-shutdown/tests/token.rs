@@ -152,3 +152,33 @@ fn reason_display() {
     assert_eq!(Signal::Interrupt.exit_code(), 130);
     assert_eq!(Signal::Terminate.exit_code(), 143);
 }
+
+#[test]
+fn run_until_cancelled_on_every_runtime() {
+    amphi_test::run(|rt| async move {
+        let token = ShutdownToken::new();
+        assert_eq!(token.run_until_cancelled(async { 1 }).await, Some(1));
+        let canceller = {
+            let token = token.clone();
+            let rt2 = rt.clone();
+            rt.spawn(async move {
+                rt2.sleep(Duration::from_millis(10)).await;
+                token.cancel();
+            })
+        };
+        let waited = token
+            .run_until_cancelled(std::future::pending::<()>())
+            .await;
+        assert_eq!(waited, None);
+        assert!(canceller.await.is_ok());
+        // Already cancelled: the future is not even polled.
+        let polled = std::cell::Cell::new(false);
+        let out = token
+            .run_until_cancelled(async {
+                polled.set(true);
+            })
+            .await;
+        assert_eq!(out, None);
+        assert!(!polled.get());
+    });
+}
