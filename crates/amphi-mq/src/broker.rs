@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<Stats>,
     /// Cancelled when the broker stops accepting and reading.
     pub(crate) stop: ShutdownToken,
+    /// Connections whose reader is still running.
+    pub(crate) readers: AtomicUsize,
     clients: Mutex<HashMap<u64, Arc<Outbox>>>,
 }
 
@@ -102,6 +104,7 @@ impl Broker {
             registry,
             stats,
             stop: ShutdownToken::new(),
+            readers: AtomicUsize::new(0),
             clients: Mutex::new(HashMap::new()),
         });
         let accept = rt.spawn(accept_loop(Arc::clone(&shared), listener));
@@ -147,6 +150,14 @@ impl Broker {
         shared.stop.cancel();
         if let Some(accept) = self.accept.take() {
             let _ = accept.await;
+        }
+        for outbox in shared.outboxes() {
+            outbox.stop_reading();
+        }
+        // Readers finish what they have read already (up to half the grace period).
+        let readers_deadline = started + grace / 2;
+        while shared.readers.load(Ordering::Acquire) > 0 && Instant::now() < readers_deadline {
+            shared.rt.sleep(POLL).await;
         }
         let clients_at_stop = shared.client_count();
         let queued_at_stop = shared.registry.queued()

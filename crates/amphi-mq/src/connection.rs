@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, LengthDelimitedError};
 use async_net::TcpStream;
 use bytes::{Bytes, BytesMut};
-use futures_lite::{AsyncWriteExt, StreamExt, future};
+use futures_lite::{AsyncWriteExt, StreamExt};
 
 use crate::broker::Shared;
 use crate::channel::Channel;
@@ -68,14 +69,17 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
     let mut codec = LengthDelimitedCodec::new();
     codec.set_max_frame_length(shared.config.max_frame);
     let mut reader = FramedRead::new(stream, codec);
-    let reason = future::or(
-        read_loop(&shared, &outbox, &mut reader, &mut subscribed),
-        async {
-            shared.stop.cancelled().await;
-            Reason::Shutdown
-        },
-    )
-    .await;
+    if shared.stop.is_cancelled() {
+        // Accepted just before the shutdown began, registered just after it looked.
+        outbox.stop_reading();
+    }
+    // On shutdown the broker shuts the reading side of every socket: the loop sees the end.
+    shared.readers.fetch_add(1, Ordering::AcqRel);
+    let mut reason = read_loop(&shared, &outbox, &mut reader, &mut subscribed).await;
+    shared.readers.fetch_sub(1, Ordering::AcqRel);
+    if shared.stop.is_cancelled() && !matches!(reason, Reason::Goodbye) {
+        reason = Reason::Shutdown;
+    }
 
     if reason != Reason::Shutdown {
         // On shutdown the subscription stays, so that queued messages still reach it.

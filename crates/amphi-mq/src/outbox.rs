@@ -111,6 +111,12 @@ impl Outbox {
             .clone()
     }
 
+    /// Stops reading from the client (the reader sees the end of its stream); writing goes on.
+    pub(crate) fn stop_reading(&self) {
+        // The socket may be gone already; there is nothing more to do then.
+        let _ = self.stream.shutdown(Shutdown::Read);
+    }
+
     /// Drops the client now: discards its queue and shuts its socket, which wakes both of its
     /// tasks. Returns how many queued messages were discarded.
     pub(crate) fn kick(&self, reason: Reason) -> usize {
