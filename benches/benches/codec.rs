@@ -1,2 +1,221 @@
-//! Placeholder until this crate's benchmarks land.
-fn main() {}
+//! Codec throughput: decoding and encoding length-delimited frames of 16 B, 256 B, 4 KiB and
+//! 64 KiB and 80-byte lines through a framed stream over an in-memory transport, beside
+//! tokio-util's codec (over tokio's `AsyncRead for &[u8]`) and asynchronous-codec on the
+//! same bytes, with a `memcpy` of those bytes as the floor.
+//!
+//! Group names: `codec/{decode,encode}/{length_delimited/{16B,256B,4KiB,64KiB},lines/80B}`;
+//! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`. Throughput is
+//! reported in bytes and frames per iteration (about 1 MiB of payload).
+
+use std::hint::black_box;
+
+use amphi_benches::codec_workload::{
+    FRAME_SIZES, Frames, LINE_LEN, Lines, U32LengthCodec, drain_all, feed_all, size_name,
+};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
+
+fn throughput(bytes: usize, frames: usize) -> Throughput {
+    Throughput::ElementsAndBytes {
+        elements: frames as u64,
+        bytes: bytes as u64,
+    }
+}
+
+fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
+    let mut dst = vec![0u8; wire.len()];
+    group.bench_function("memcpy", |b| {
+        b.iter(|| {
+            dst.copy_from_slice(black_box(wire));
+            black_box(&dst);
+        })
+    });
+}
+
+fn decode_length_delimited(c: &mut Criterion) {
+    for size in FRAME_SIZES {
+        let work = Frames::new(size);
+        let wire = &work.wire[..];
+        let mut group =
+            c.benchmark_group(format!("codec/decode/length_delimited/{}", size_name(size)));
+        group.throughput(throughput(wire.len(), work.frames));
+        group.bench_function("amphi", |b| {
+            b.iter(|| {
+                let mut framed = amphi_codec::FramedRead::new(
+                    black_box(wire),
+                    amphi_codec::LengthDelimitedCodec::new(),
+                );
+                let n = drain_all(&mut framed, |frame| {
+                    black_box(frame);
+                });
+                assert_eq!(n, work.frames);
+            })
+        });
+        group.bench_function("tokio-util", |b| {
+            b.iter(|| {
+                let mut framed = tokio_util::codec::FramedRead::new(
+                    black_box(wire),
+                    tokio_util::codec::LengthDelimitedCodec::new(),
+                );
+                let n = drain_all(&mut framed, |frame| {
+                    black_box(frame);
+                });
+                assert_eq!(n, work.frames);
+            })
+        });
+        group.bench_function("asynchronous-codec", |b| {
+            b.iter(|| {
+                let mut framed =
+                    asynchronous_codec::FramedRead::new(black_box(wire), U32LengthCodec);
+                let n = drain_all(&mut framed, |frame| {
+                    black_box(frame);
+                });
+                assert_eq!(n, work.frames);
+            })
+        });
+        memcpy_row(&mut group, wire);
+        group.finish();
+    }
+}
+
+fn decode_lines(c: &mut Criterion) {
+    let work = Lines::new();
+    let wire = &work.wire[..];
+    let mut group = c.benchmark_group(format!("codec/decode/lines/{LINE_LEN}B"));
+    group.throughput(throughput(wire.len(), work.lines));
+    group.bench_function("amphi", |b| {
+        b.iter(|| {
+            let mut framed =
+                amphi_codec::FramedRead::new(black_box(wire), amphi_codec::LinesCodec::new());
+            let n = drain_all(&mut framed, |line| {
+                black_box(line);
+            });
+            assert_eq!(n, work.lines);
+        })
+    });
+    group.bench_function("tokio-util", |b| {
+        b.iter(|| {
+            let mut framed = tokio_util::codec::FramedRead::new(
+                black_box(wire),
+                tokio_util::codec::LinesCodec::new(),
+            );
+            let n = drain_all(&mut framed, |line| {
+                black_box(line);
+            });
+            assert_eq!(n, work.lines);
+        })
+    });
+    group.bench_function("asynchronous-codec", |b| {
+        b.iter(|| {
+            let mut framed = asynchronous_codec::FramedRead::new(
+                black_box(wire),
+                asynchronous_codec::LinesCodec,
+            );
+            let n = drain_all(&mut framed, |line| {
+                black_box(line);
+            });
+            assert_eq!(n, work.lines);
+        })
+    });
+    memcpy_row(&mut group, wire);
+    group.finish();
+}
+
+fn encode_length_delimited(c: &mut Criterion) {
+    for size in FRAME_SIZES {
+        let work = Frames::new(size);
+        let expected = work.wire.len();
+        let mut group =
+            c.benchmark_group(format!("codec/encode/length_delimited/{}", size_name(size)));
+        group.throughput(throughput(expected, work.frames));
+        let mut out = Vec::with_capacity(expected);
+        group.bench_function("amphi", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed = amphi_codec::FramedWrite::new(
+                    &mut out,
+                    amphi_codec::LengthDelimitedCodec::new(),
+                );
+                feed_all(&mut framed, work.frames, || work.payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        group.bench_function("tokio-util", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed = tokio_util::codec::FramedWrite::new(
+                    &mut out,
+                    tokio_util::codec::LengthDelimitedCodec::new(),
+                );
+                feed_all(&mut framed, work.frames, || work.payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        group.bench_function("asynchronous-codec", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed = asynchronous_codec::FramedWrite::new(&mut out, U32LengthCodec);
+                feed_all(&mut framed, work.frames, || work.payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        memcpy_row(&mut group, &work.wire);
+        group.finish();
+    }
+}
+
+fn encode_lines(c: &mut Criterion) {
+    let work = Lines::new();
+    let expected = work.wire.len();
+    let line = work.line.as_str();
+    let with_newline = format!("{line}\n");
+    let mut group = c.benchmark_group(format!("codec/encode/lines/{LINE_LEN}B"));
+    group.throughput(throughput(expected, work.lines));
+    let mut out = Vec::with_capacity(expected);
+    group.bench_function("amphi", |b| {
+        b.iter(|| {
+            out.clear();
+            let mut framed =
+                amphi_codec::FramedWrite::new(&mut out, amphi_codec::LinesCodec::new());
+            feed_all(&mut framed, work.lines, || line);
+            drop(framed);
+            assert_eq!(out.len(), expected);
+        })
+    });
+    group.bench_function("tokio-util", |b| {
+        b.iter(|| {
+            out.clear();
+            let mut framed =
+                tokio_util::codec::FramedWrite::new(&mut out, tokio_util::codec::LinesCodec::new());
+            feed_all(&mut framed, work.lines, || line);
+            drop(framed);
+            assert_eq!(out.len(), expected);
+        })
+    });
+    group.bench_function("asynchronous-codec", |b| {
+        b.iter(|| {
+            out.clear();
+            // Its encoder takes an owned `String` and does not add the `\n`.
+            let mut framed =
+                asynchronous_codec::FramedWrite::new(&mut out, asynchronous_codec::LinesCodec);
+            feed_all(&mut framed, work.lines, || with_newline.clone());
+            drop(framed);
+            assert_eq!(out.len(), expected);
+        })
+    });
+    memcpy_row(&mut group, &work.wire);
+    group.finish();
+}
+
+criterion_group!(
+    codec,
+    decode_length_delimited,
+    decode_lines,
+    encode_length_delimited,
+    encode_lines
+);
+criterion_main!(codec);

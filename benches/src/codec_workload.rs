@@ -1,0 +1,210 @@
+//! Codec workloads: the same wire bytes for every framer, and the peer codecs that need a
+//! shim to read them.
+//!
+//! Length-delimited streams use the default format of amphi and tokio-util (4-byte
+//! big-endian length, then the payload). asynchronous-codec's own `LengthCodec` has a fixed
+//! 8-byte prefix, so [`U32LengthCodec`] ports it line for line to a 4-byte prefix: the
+//! driver (`asynchronous_codec::FramedRead`) is what is measured.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use futures::Sink;
+
+/// Payload bytes per measured iteration (rounded down to whole frames).
+pub const STREAM_BYTES: usize = 1 << 20;
+
+/// Frame sizes of the length-delimited rows.
+pub const FRAME_SIZES: [usize; 4] = [16, 256, 4 * 1024, 64 * 1024];
+
+/// Length of a line of the lines rows, `\n` included.
+pub const LINE_LEN: usize = 80;
+
+/// The name of a frame size in a group name: `16B`, `4KiB`.
+pub fn size_name(size: usize) -> String {
+    if size >= 1024 && size % 1024 == 0 {
+        format!("{}KiB", size / 1024)
+    } else {
+        format!("{size}B")
+    }
+}
+
+/// A length-delimited workload: `frames` frames of `payload` bytes.
+#[derive(Debug, Clone)]
+pub struct Frames {
+    /// One payload, sent `frames` times.
+    pub payload: Bytes,
+    /// Frames per iteration.
+    pub frames: usize,
+    /// The encoded stream.
+    pub wire: Vec<u8>,
+}
+
+impl Frames {
+    /// About [`STREAM_BYTES`] of `size`-byte frames (at least 16 frames).
+    pub fn new(size: usize) -> Self {
+        let frames = (STREAM_BYTES / size).max(16);
+        let payload: Bytes = (0..size)
+            .map(|i| (i * 31 + 7) as u8)
+            .collect::<Vec<u8>>()
+            .into();
+        let mut wire = Vec::with_capacity(frames * (size + 4));
+        for _ in 0..frames {
+            wire.put_u32(size as u32);
+            wire.extend_from_slice(&payload);
+        }
+        Self {
+            payload,
+            frames,
+            wire,
+        }
+    }
+}
+
+/// A lines workload: `lines` lines of [`LINE_LEN`] bytes (`\n` included).
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// One line without its `\n`.
+    pub line: String,
+    /// Lines per iteration.
+    pub lines: usize,
+    /// The encoded stream.
+    pub wire: Vec<u8>,
+}
+
+impl Lines {
+    /// About [`STREAM_BYTES`] of lines.
+    pub fn new() -> Self {
+        let line: String = (0..LINE_LEN - 1)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let lines = STREAM_BYTES / LINE_LEN;
+        let mut wire = Vec::with_capacity(lines * LINE_LEN);
+        for _ in 0..lines {
+            wire.extend_from_slice(line.as_bytes());
+            wire.push(b'\n');
+        }
+        Self { line, lines, wire }
+    }
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// asynchronous-codec's `LengthCodec` with a 4-byte prefix instead of 8.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct U32LengthCodec;
+
+const U32_LENGTH: usize = 4;
+
+impl asynchronous_codec::Decoder for U32LengthCodec {
+    type Item = Bytes;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Self::Error> {
+        if src.len() < U32_LENGTH {
+            return Ok(None);
+        }
+        let mut len_bytes = [0u8; U32_LENGTH];
+        len_bytes.copy_from_slice(&src[..U32_LENGTH]);
+        let len = u32::from_be_bytes(len_bytes) as usize;
+        if src.len() - U32_LENGTH >= len {
+            src.advance(U32_LENGTH);
+            Ok(Some(src.split_to(len).freeze()))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+impl asynchronous_codec::Encoder for U32LengthCodec {
+    type Item<'a> = Bytes;
+    type Error = std::io::Error;
+
+    fn encode(&mut self, src: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
+        dst.reserve(U32_LENGTH + src.len());
+        dst.put_u32(src.len() as u32);
+        dst.extend_from_slice(&src);
+        Ok(())
+    }
+}
+
+/// Sends `count` items made by `item` into `sink`, then flushes it, polling the sink
+/// directly (no per-item future).
+pub fn feed_all<S, I, F>(sink: &mut S, count: usize, mut item: F)
+where
+    S: Sink<I> + Unpin,
+    S::Error: std::fmt::Debug,
+    F: FnMut() -> I,
+{
+    futures_lite::future::block_on(Feed {
+        sink,
+        left: count,
+        item: &mut item,
+        _marker: std::marker::PhantomData,
+    });
+}
+
+struct Feed<'a, S, I, F> {
+    sink: &'a mut S,
+    left: usize,
+    item: &'a mut F,
+    _marker: std::marker::PhantomData<fn() -> I>,
+}
+
+impl<S, I, F> Future for Feed<'_, S, I, F>
+where
+    S: Sink<I> + Unpin,
+    S::Error: std::fmt::Debug,
+    F: FnMut() -> I,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        while this.left > 0 {
+            match Pin::new(&mut *this.sink).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(err)) => panic!("sink failed: {err:?}"),
+                Poll::Pending => return Poll::Pending,
+            }
+            let item = (this.item)();
+            Pin::new(&mut *this.sink).start_send(item).expect("encode");
+            this.left -= 1;
+        }
+        match Pin::new(&mut *this.sink).poll_flush(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Ready(Err(err)) => panic!("flush failed: {err:?}"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Polls `stream` to its end, handing each frame to `frame`; returns the frame count.
+pub fn drain_all<S, T, E, F>(stream: &mut S, mut frame: F) -> usize
+where
+    S: futures::Stream<Item = Result<T, E>> + Unpin,
+    E: std::fmt::Debug,
+    F: FnMut(T),
+{
+    let mut count = 0;
+    futures_lite::future::block_on(futures_lite::future::poll_fn(|cx| {
+        loop {
+            match Pin::new(&mut *stream).poll_next(cx) {
+                Poll::Ready(Some(Ok(item))) => {
+                    frame(item);
+                    count += 1;
+                }
+                Poll::Ready(Some(Err(err))) => panic!("decode failed: {err:?}"),
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }));
+    count
+}
