@@ -14,7 +14,7 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 pub const DEFAULT_MAX_CLIENTS: usize = 4096;
 
 /// The default capacity, in messages, of each client's send queue.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 8192;
+pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
 
 /// The default most payload bytes queued for one client (NATS allows 64 MiB).
 pub const DEFAULT_MAX_PENDING: usize = 8 * 1024 * 1024;
