@@ -24,7 +24,7 @@ pub const LINE_LEN: usize = 80;
 
 /// The name of a frame size in a group name: `16B`, `4KiB`.
 pub fn size_name(size: usize) -> String {
-    if size >= 1024 && size % 1024 == 0 {
+    if size >= 1024 && size.is_multiple_of(1024) {
         format!("{}KiB", size / 1024)
     } else {
         format!("{size}B")

@@ -24,7 +24,11 @@ pub struct ChunkedReader {
 
 impl ChunkedReader {
     pub fn new(data: Vec<u8>, chunks: Vec<usize>) -> Self {
-        let chunks = if chunks.is_empty() { vec![usize::MAX] } else { chunks };
+        let chunks = if chunks.is_empty() {
+            vec![usize::MAX]
+        } else {
+            chunks
+        };
         Self {
             data,
             pos: 0,
@@ -53,7 +57,11 @@ impl ChunkedReader {
 }
 
 impl AsyncRead for ChunkedReader {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if self.pending_now {
             self.pending_now = false;
             cx.waker().wake_by_ref();
@@ -63,7 +71,10 @@ impl AsyncRead for ChunkedReader {
         if let Some(limit) = self.fail_after
             && self.pos >= limit
         {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "peer reset",
+            )));
         }
         let chunk = self.chunks[self.next_chunk % self.chunks.len()].max(1);
         self.next_chunk += 1;
@@ -88,7 +99,11 @@ pub struct GatedWriter {
 }
 
 impl AsyncWrite for GatedWriter {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if !self.open {
             self.waker = Some(cx.waker().clone());
             return Poll::Pending;

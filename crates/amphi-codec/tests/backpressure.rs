@@ -1,0 +1,104 @@
+//! Write backpressure: `poll_ready` holds above the high-water mark and proceeds as soon
+//! as the transport drains; flush and close write everything.
+
+mod support;
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use amphi_codec::{DEFAULT_HIGH_WATER_MARK, FramedWrite, LengthDelimitedCodec};
+use bytes::Bytes;
+use futures::{Sink, SinkExt};
+use support::GatedWriter;
+
+fn ready(
+    sink: &mut FramedWrite<GatedWriter, LengthDelimitedCodec>,
+) -> Poll<Result<(), amphi_codec::LengthDelimitedEncodeError>> {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    Sink::<Bytes>::poll_ready(Pin::new(sink), &mut cx)
+}
+
+#[test]
+fn poll_ready_holds_above_the_mark_and_resumes() {
+    let mut sink = FramedWrite::new(
+        GatedWriter {
+            per_write: 100,
+            ..Default::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    assert_eq!(sink.high_water_mark(), DEFAULT_HIGH_WATER_MARK);
+    sink.set_high_water_mark(1000);
+    // Below the mark: items are accepted without writing.
+    let mut sent = 0;
+    while sink.write_buffer().len() < 1000 {
+        assert!(ready(&mut sink).is_ready());
+        Pin::new(&mut sink)
+            .start_send(Bytes::from(vec![sent as u8; 96]))
+            .unwrap();
+        sent += 1;
+    }
+    // Above it, with a transport that accepts nothing: Pending, and the buffer does not grow.
+    assert!(ready(&mut sink).is_pending());
+    assert!(ready(&mut sink).is_pending());
+    let buffered = sink.write_buffer().len();
+    assert!(buffered >= 1000);
+    // The transport opens: poll_ready writes just enough to get under the mark.
+    sink.get_mut().open = true;
+    assert!(ready(&mut sink).is_ready());
+    assert!(sink.write_buffer().len() < 1000);
+    assert!(
+        sink.write_buffer().len() >= 900,
+        "wrote only what was needed"
+    );
+}
+
+#[test]
+fn send_completes_above_the_mark_on_every_runtime() {
+    // actix-net#409: a sink that never flushes above its mark hangs senders.
+    amphi_test::run(|rt| async move {
+        let (a, b) = tokio::io::duplex(512);
+        use tokio_util::compat::TokioAsyncReadCompatExt;
+        let reader = rt.spawn(async move {
+            let mut input = amphi_codec::FramedRead::new(b.compat(), LengthDelimitedCodec::new());
+            let mut n = 0usize;
+            while let Some(frame) = futures::StreamExt::next(&mut input).await {
+                assert_eq!(frame.unwrap().len(), 3000);
+                n += 1;
+            }
+            n
+        });
+        let mut sink = FramedWrite::new(a.compat(), LengthDelimitedCodec::new());
+        sink.set_high_water_mark(1);
+        for i in 0..100u8 {
+            sink.feed(Bytes::from(vec![i; 3000])).await.unwrap();
+        }
+        SinkExt::<Bytes>::close(&mut sink).await.unwrap();
+        drop(sink);
+        assert_eq!(reader.await.unwrap(), 100);
+    });
+}
+
+#[test]
+fn flush_writes_everything_below_the_mark() {
+    futures_lite::future::block_on(async {
+        let mut sink = FramedWrite::new(
+            GatedWriter {
+                per_write: 3,
+                open: true,
+                ..Default::default()
+            },
+            LengthDelimitedCodec::new(),
+        );
+        sink.feed(Bytes::from_static(b"abc")).await.unwrap();
+        assert_eq!(
+            sink.get_ref().written.len(),
+            0,
+            "below the mark nothing is written yet"
+        );
+        SinkExt::<Bytes>::flush(&mut sink).await.unwrap();
+        assert_eq!(sink.get_ref().written, b"\x00\x00\x00\x03abc");
+        assert!(sink.write_buffer().is_empty());
+    });
+}

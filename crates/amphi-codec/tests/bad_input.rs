@@ -1,0 +1,338 @@
+//! Hostile and broken input: typed errors naming the limit or offset, no panic, bounded
+//! memory, a documented state afterwards. Every test runs on every runtime.
+
+mod support;
+
+use amphi_codec::{
+    DelimitedCodec, DelimitedError, FramedRead, LengthDelimitedCodec, LengthDelimitedError,
+    LinesCodec, LinesError, ReadState,
+};
+use futures::StreamExt;
+use futures::stream::FusedStream;
+use support::{ChunkedReader, length_delimited_wire};
+
+#[test]
+fn oversized_length_is_refused_before_buffering() {
+    amphi_test::run(|_rt| async move {
+        // Announces 4 GiB - 1 and then sends 10 bytes.
+        let mut wire = vec![0xFF, 0xFF, 0xFF, 0xFF];
+        wire.extend_from_slice(&[0; 10]);
+        let mut framed = FramedRead::new(
+            ChunkedReader::new(wire, vec![3]),
+            LengthDelimitedCodec::new(),
+        );
+        match framed.next().await {
+            Some(Err(LengthDelimitedError::FrameTooLong {
+                offset: 0,
+                length,
+                max,
+            })) => {
+                assert_eq!(length, u64::from(u32::MAX));
+                assert_eq!(max, 8 * 1024 * 1024);
+            }
+            other => panic!("expected FrameTooLong, got {other:?}"),
+        }
+        assert!(framed.next().await.is_none());
+        assert!(framed.is_terminated());
+        assert_eq!(framed.read_state(), ReadState::Errored);
+    });
+}
+
+#[test]
+fn a_claimed_length_does_not_reserve_memory() {
+    amphi_test::run(|_rt| async move {
+        // Claims 8 MiB (allowed) and sends 100 bytes, then ends.
+        let mut wire = (8u32 * 1024 * 1024).to_be_bytes().to_vec();
+        wire.extend_from_slice(&[1; 100]);
+        let mut framed = FramedRead::new(
+            ChunkedReader::new(wire, vec![50]).with_pending(),
+            LengthDelimitedCodec::new(),
+        );
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, LengthDelimitedError::Truncated { offset: 0, expected, received: 104 } if expected == 8 * 1024 * 1024 + 4),
+            "{err:?}"
+        );
+        // Only the read room was ever allocated.
+        assert!(
+            framed.read_buffer().capacity() <= 64 * 1024,
+            "{}",
+            framed.read_buffer().capacity()
+        );
+        assert_eq!(framed.read_state(), ReadState::Errored);
+    });
+}
+
+#[test]
+fn max_frame_is_checked_after_the_adjustment() {
+    amphi_test::run(|_rt| async move {
+        // tokio#4815: the field says 10, the adjustment adds 100, the limit is 50.
+        let codec = LengthDelimitedCodec::builder()
+            .length_field_length(2)
+            .length_adjustment(100)
+            .max_frame_length(50)
+            .new_codec();
+        let wire = [0, 10, 1, 2, 3];
+        let mut framed = FramedRead::new(&wire[..], codec);
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LengthDelimitedError::FrameTooLong {
+                    length: 110,
+                    max: 50,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn negative_length_after_adjustment_is_an_error() {
+    amphi_test::run(|_rt| async move {
+        let codec = LengthDelimitedCodec::builder()
+            .length_field_length(1)
+            .length_adjustment(-5)
+            .new_codec();
+        let wire = [3, 0, 0, 0];
+        let mut framed = FramedRead::new(&wire[..], codec);
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LengthDelimitedError::LengthOutOfRange {
+                    offset: 0,
+                    field: 3,
+                    adjustment: -5
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("offset 0"));
+    });
+}
+
+#[test]
+fn truncated_frame_at_eof_names_its_offset() {
+    amphi_test::run(|_rt| async move {
+        let mut wire = length_delimited_wire(&[b"first".to_vec()]);
+        wire.extend_from_slice(&[0, 0, 0, 9, b'x', b'y']);
+        let mut framed = FramedRead::new(
+            ChunkedReader::one_byte_at_a_time(wire),
+            LengthDelimitedCodec::new(),
+        );
+        assert_eq!(&framed.next().await.unwrap().unwrap()[..], b"first");
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LengthDelimitedError::Truncated {
+                    offset: 9,
+                    expected: 13,
+                    received: 6
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(framed.next().await.is_none());
+        assert_eq!(framed.read_state(), ReadState::Errored);
+    });
+}
+
+#[test]
+fn truncated_header_at_eof() {
+    amphi_test::run(|_rt| async move {
+        let wire = [0, 0];
+        let mut framed = FramedRead::new(&wire[..], LengthDelimitedCodec::new());
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LengthDelimitedError::Truncated {
+                    offset: 0,
+                    expected: 4,
+                    received: 2
+                }
+            ),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn reader_error_mid_frame_terminates_the_stream() {
+    amphi_test::run(|_rt| async move {
+        let wire = length_delimited_wire(&[vec![1; 10], vec![2; 1000]]);
+        let reader = ChunkedReader::new(wire, vec![7]).failing_after(500);
+        let mut framed = FramedRead::new(reader, LengthDelimitedCodec::new());
+        assert_eq!(framed.next().await.unwrap().unwrap().len(), 10);
+        match framed.next().await {
+            Some(Err(LengthDelimitedError::Io(err))) => {
+                assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+            }
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+        // Terminated: no `None` followed by more frames (tokio#3976).
+        for _ in 0..3 {
+            assert!(framed.next().await.is_none());
+        }
+        assert_eq!(framed.read_state(), ReadState::Errored);
+    });
+}
+
+#[test]
+fn invalid_utf8_names_the_byte_and_lines_go_on() {
+    amphi_test::run(|_rt| async move {
+        let wire = b"good\nba\xFFd\nafter\n".to_vec();
+        let mut lines = FramedRead::new(ChunkedReader::one_byte_at_a_time(wire), LinesCodec::new());
+        assert_eq!(lines.next().await.unwrap().unwrap(), "good");
+        let err = lines.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LinesError::InvalidUtf8 {
+                    offset: 5,
+                    valid_up_to: 2
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.byte_offset(), Some(7));
+        assert_eq!(lines.read_state(), ReadState::Open);
+        assert_eq!(lines.next().await.unwrap().unwrap(), "after");
+        assert!(lines.next().await.is_none());
+        assert_eq!(lines.read_state(), ReadState::Eof);
+    });
+}
+
+#[test]
+fn overlong_line_is_skipped_and_memory_stays_bounded() {
+    amphi_test::run(|_rt| async move {
+        let mut wire = b"short\r\n".to_vec();
+        wire.extend(std::iter::repeat_n(b'x', 1 << 20));
+        wire.extend_from_slice(b"\nnext\n");
+        let mut lines = FramedRead::new(
+            ChunkedReader::new(wire, vec![4096, 1, 333]),
+            LinesCodec::with_max_length(100),
+        );
+        assert_eq!(lines.next().await.unwrap().unwrap(), "short");
+        let err = lines.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LinesError::LineTooLong {
+                    offset: 7,
+                    max: 100
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(lines.next().await.unwrap().unwrap(), "next");
+        assert!(lines.read_buffer().capacity() < 600 * 1024);
+        assert!(lines.next().await.is_none());
+    });
+}
+
+#[test]
+fn delimited_frames_with_any_byte() {
+    amphi_test::run(|_rt| async move {
+        let wire = b"a;bb;;toolong;c".to_vec();
+        let mut frames = FramedRead::new(
+            ChunkedReader::one_byte_at_a_time(wire),
+            DelimitedCodec::with_max_length(b';', 3),
+        );
+        let mut got = Vec::new();
+        while let Some(frame) = frames.next().await {
+            match frame {
+                Ok(frame) => got.push(String::from_utf8(frame.to_vec()).unwrap()),
+                Err(DelimitedError::FrameTooLong { offset, max: 3 }) => {
+                    got.push(format!("<too long at {offset}>"))
+                }
+                Err(err) => panic!("{err:?}"),
+            }
+        }
+        assert_eq!(got, ["a", "bb", "", "<too long at 6>", "c"]);
+    });
+}
+
+#[test]
+fn one_byte_reads_give_the_same_frames() {
+    amphi_test::run(|_rt| async move {
+        let frames: Vec<Vec<u8>> = (0..50).map(|i| vec![i as u8; i * 3]).collect();
+        let wire = length_delimited_wire(&frames);
+        let mut framed = FramedRead::new(
+            ChunkedReader::one_byte_at_a_time(wire).with_pending(),
+            LengthDelimitedCodec::new(),
+        );
+        for expected in &frames {
+            assert_eq!(&framed.next().await.unwrap().unwrap()[..], &expected[..]);
+        }
+        assert!(framed.next().await.is_none());
+        assert_eq!(framed.read_state(), ReadState::Eof);
+    });
+}
+
+#[test]
+fn encoder_refuses_what_the_field_cannot_express() {
+    use amphi_codec::{Encoder, LengthDelimitedEncodeError};
+    let mut one_byte = LengthDelimitedCodec::builder()
+        .length_field_length(1)
+        .new_codec();
+    // Clamped to the field's range.
+    assert_eq!(one_byte.max_frame_length(), 255);
+    let mut dst = bytes::BytesMut::new();
+    one_byte.encode(&[7u8; 255][..], &mut dst).unwrap();
+    assert_eq!(dst.len(), 256);
+    let err = one_byte.encode(&[7u8; 256][..], &mut dst).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LengthDelimitedEncodeError::ItemTooLong {
+                length: 256,
+                max: 255
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(dst.len(), 256, "nothing written on error");
+    // A positive adjustment: an item shorter than it cannot be framed.
+    let mut adjusted = LengthDelimitedCodec::builder()
+        .length_adjustment(4)
+        .new_codec();
+    assert!(adjusted.encode(&[1u8; 3][..], &mut dst).is_err());
+    // Over the configured maximum.
+    let mut small = LengthDelimitedCodec::builder()
+        .max_frame_length(10)
+        .new_codec();
+    assert!(small.encode(&[0u8; 11][..], &mut dst).is_err());
+}
+
+#[test]
+fn every_field_width_and_endianness_round_trips() {
+    use amphi_codec::{Decoder, Encoder};
+    for width in 1..=8usize {
+        for big in [true, false] {
+            let builder = LengthDelimitedCodec::builder()
+                .length_field_length(width)
+                .length_field_offset(2)
+                .num_skip(2 + width);
+            let mut codec = if big {
+                builder.big_endian()
+            } else {
+                builder.little_endian()
+            }
+            .new_codec();
+            let item = vec![9u8; 200.min(codec.max_frame_length())];
+            let mut dst = bytes::BytesMut::new();
+            dst.extend_from_slice(b"hd"); // the offset bytes, written by the caller
+            codec.encode(&item[..], &mut dst).unwrap();
+            assert_eq!(
+                &codec.decode(&mut dst).unwrap().unwrap()[..],
+                &item[..],
+                "width {width} big {big}"
+            );
+        }
+    }
+}
