@@ -5,21 +5,18 @@ use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, LengthDelimitedError};
+use amphi_codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedError};
 use async_net::TcpStream;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_lite::{AsyncWriteExt, StreamExt};
 
+use crate::batch::Batch;
 use crate::broker::Shared;
 use crate::channel::Channel;
 use crate::config::MAX_CHANNEL_NAME;
 use crate::outbox::{Outbox, Reason};
 use crate::stats::{add, sub};
-
-/// The writer hands the socket batches of about this many bytes.
-const WRITE_BATCH: usize = 64 * 1024;
 
 /// How many channels a publisher remembers without asking the registry.
 const ROUTE_CACHE: usize = 256;
@@ -198,24 +195,18 @@ async fn write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, mut stream: TcpStr
     let stats = &shared.stats;
     let timeout = shared.config.write_timeout;
     // Frames out are as long as frames in were allowed to be.
-    let mut codec = LengthDelimitedCodec::new();
-    codec.set_max_frame_length(shared.config.max_frame);
-    let mut buf = BytesMut::with_capacity(2 * WRITE_BATCH);
+    let mut batch = Batch::new(shared.config.max_frame);
     while let Ok(first) = outbox.queue.get().await {
-        let mut count = 0u64;
-        let mut bytes = 0u64;
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            count += 1;
-            bytes += msg.len() as u64;
-            // Cannot fail: every payload came through a decoder with the same limit.
-            let _ = codec.encode(msg, &mut buf);
-            if buf.len() < WRITE_BATCH {
-                next = outbox.queue.try_get().ok();
-            }
+        batch.push(first);
+        while !batch.is_full() {
+            let Ok(msg) = outbox.queue.try_get() else {
+                break;
+            };
+            batch.push(msg);
         }
-        outbox.took(bytes as usize);
-        if let Err(reason) = write_all(&mut stream, &buf, timeout).await {
+        let (count, bytes) = (batch.count, batch.payload_bytes);
+        outbox.took(bytes);
+        if let Err(reason) = batch.write_to(&mut stream, timeout).await {
             if matches!(reason, Reason::WriteStalled(_)) && outbox.set_reason(reason.clone()) {
                 add(&stats.stalled_writes, 1);
             }
@@ -223,26 +214,8 @@ async fn write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, mut stream: TcpStr
             break;
         }
         add(&stats.delivered, count);
-        add(&stats.bytes_out, bytes);
-        buf.clear();
+        add(&stats.bytes_out, bytes as u64);
     }
     let _ = stream.flush().await;
     let _ = stream.shutdown(Shutdown::Both);
-}
-
-/// Writes all of `buf`, giving up when one write makes no progress within `timeout`.
-async fn write_all(
-    stream: &mut TcpStream,
-    mut buf: &[u8],
-    timeout: Duration,
-) -> Result<(), Reason> {
-    while !buf.is_empty() {
-        match amphi_rt::timeout(timeout, stream.write(buf)).await {
-            Err(_) => return Err(Reason::WriteStalled(timeout)),
-            Ok(Ok(0)) => return Err(Reason::Io("connection wrote zero bytes".to_owned())),
-            Ok(Ok(n)) => buf = &buf[n..],
-            Ok(Err(err)) => return Err(Reason::Io(err.to_string())),
-        }
-    }
-    Ok(())
 }

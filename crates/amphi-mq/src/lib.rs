@@ -41,7 +41,8 @@
 //! destination channel's bounded queue (waiting when it is full: backpressure to the
 //! publisher). Each channel has a task that takes messages out in batches and offers them to
 //! its subscribers' bounded send queues under a [`SlowPolicy`]; each writer task drains its
-//! send queue into its socket in batches of up to 64 KiB. Under the default policy
+//! send queue into its socket in batches of up to 256 KiB, one vectored write each (payloads of
+//! 1 KiB or more are not copied). Under the default policy
 //! ([`SlowPolicy::DropOldest`]) and under [`SlowPolicy::Disconnect`] the channel task never
 //! waits for a subscriber, so a slow subscriber never delays a fast one. Every queue is an
 //! [`amphi_queue::Queue`], every task is spawned on an [`amphi_rt::Runtime`].
@@ -56,6 +57,7 @@
 
 #![forbid(unsafe_code)]
 
+mod batch;
 mod broker;
 mod channel;
 mod client;
