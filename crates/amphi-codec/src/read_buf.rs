@@ -31,10 +31,11 @@ use std::task::{Context, Poll};
 use bytes::BytesMut;
 use futures_io::AsyncRead;
 
-/// The first read asks for this much room.
+/// A read is given at least this much room (and all the room the allocation has).
+///
+/// The allocation grows only when the bytes held plus this room do not fit: with the bytes
+/// the peer sent, never ahead of them.
 pub(crate) const MIN_READ: usize = 8 * 1024;
-/// Reads that fill the room double it, up to this.
-pub(crate) const MAX_READ: usize = 256 * 1024;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -43,8 +44,6 @@ pub(crate) struct ReadBuf {
     spare: BytesMut,
     /// Addresses known initialised in the allocation that `spare` keeps alive.
     region: Option<Range<usize>>,
-    /// Room asked for the next read.
-    want: usize,
 }
 
 fn capacity_range(buf: &BytesMut) -> Range<usize> {
@@ -63,7 +62,6 @@ impl ReadBuf {
             data,
             spare: BytesMut::new(),
             region: None,
-            want: MIN_READ,
         }
     }
 
@@ -95,7 +93,7 @@ impl ReadBuf {
     where
         R: AsyncRead + Unpin + ?Sized,
     {
-        if self.spare.capacity() < self.want {
+        if self.spare.capacity() < MIN_READ {
             self.refill();
         }
         let room = self.spare.capacity();
@@ -125,13 +123,10 @@ impl ReadBuf {
         // O(1) when `data` still ends where `spare` started (the normal case); a copy
         // otherwise.
         self.data.unsplit(got);
-        if n == room && self.want < MAX_READ {
-            self.want = (self.want * 2).min(MAX_READ);
-        }
         Poll::Ready(Ok(n))
     }
 
-    /// Makes `spare` at least `want` bytes of initialised room after `data`.
+    /// Makes `spare` at least `MIN_READ` bytes of initialised room after `data`.
     #[cold]
     fn refill(&mut self) {
         let spare = mem::take(&mut self.spare);
@@ -150,11 +145,11 @@ impl ReadBuf {
             self.region = None;
         }
         let room = self.data.capacity() - self.data.len();
-        if room < self.want {
+        if room < MIN_READ {
             // May reclaim the front of the allocation (a move inside it) or allocate a
             // new one; a new one is made while the old one is alive, so it cannot lie in
             // `region` and the check below notices it.
-            self.data.reserve(self.want);
+            self.data.reserve(MIN_READ);
         }
         let range = capacity_range(&self.data);
         let known = self.region.as_ref().is_some_and(|r| contains(r, &range)) && !range.is_empty();

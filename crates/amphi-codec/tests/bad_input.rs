@@ -336,3 +336,19 @@ fn every_field_width_and_endianness_round_trips() {
         }
     }
 }
+
+#[test]
+fn a_frame_ending_inside_its_header_is_an_error_not_a_loop() {
+    amphi_test::run(|_rt| async move {
+        // num_skip(0) keeps the header in the frame; a length of 0 would re-read it forever.
+        let codec = LengthDelimitedCodec::builder().num_skip(0).new_codec();
+        let wire = [0u8, 0, 0, 0];
+        let mut framed = FramedRead::new(&wire[..], codec);
+        let err = framed.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, LengthDelimitedError::LengthOutOfRange { field: 0, .. }),
+            "{err:?}"
+        );
+        assert!(framed.next().await.is_none());
+    });
+}

@@ -20,7 +20,9 @@ pub enum LengthDelimitedError {
         /// [`max_frame_length`](super::LengthDelimitedCodec::max_frame_length)).
         max: usize,
     },
-    /// The length field plus the length adjustment is negative or overflows.
+    /// The length field plus the length adjustment is negative, overflows, or makes a
+    /// frame that ends inside its own header (possible when `num_skip` keeps part of the
+    /// header in the frame).
     LengthOutOfRange {
         /// Stream offset of the frame's header.
         offset: u64,

@@ -131,6 +131,10 @@ impl LengthDelimitedCodec {
         } else {
             field.checked_sub(self.config.adjustment.unsigned_abs() as u64)
         };
+        // A frame must cover its own header: one that ends inside it would be read again
+        // as the next frame (and a zero-length one forever).
+        let adjusted = adjusted
+            .filter(|&length| length.saturating_add(self.skip as u64) >= self.head_len as u64);
         let Some(length) = adjusted else {
             return Err(LengthDelimitedError::LengthOutOfRange {
                 offset: self.consumed,
