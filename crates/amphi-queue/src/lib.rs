@@ -97,6 +97,11 @@ mod queue;
 mod stream;
 mod sync;
 
+#[cfg(all(test, amphi_loom))]
+mod loom_models;
+#[cfg(all(test, not(amphi_loom)))]
+mod unit_tests;
+
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, ReserveError, TaskDoneError, TryGetError,
     TryPutError,

@@ -4,10 +4,14 @@
 #[cfg(not(amphi_loom))]
 pub(crate) use event_listener::{Event, EventListener, Listener};
 #[cfg(not(amphi_loom))]
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(not(amphi_loom))]
 pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 
 #[cfg(amphi_loom)]
 mod model_event;
+#[cfg(amphi_loom)]
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(amphi_loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 #[cfg(amphi_loom)]

@@ -50,10 +50,18 @@ fn a_woken_getter_that_is_dropped_passes_the_wakeup_on() {
     assert!(poll(&mut first, &waker1).is_pending());
     assert!(poll(&mut second, &waker2).is_pending());
     queue.try_put(42).expect("room");
-    assert_eq!(w1.0.load(Ordering::SeqCst), 1, "the first getter is woken for the item");
+    assert_eq!(
+        w1.0.load(Ordering::SeqCst),
+        1,
+        "the first getter is woken for the item"
+    );
     assert_eq!(w2.0.load(Ordering::SeqCst), 0);
     drop(first); // cancelled after being woken, before taking the item
-    assert_eq!(w2.0.load(Ordering::SeqCst), 1, "the wake-up passes to the second getter");
+    assert_eq!(
+        w2.0.load(Ordering::SeqCst),
+        1,
+        "the wake-up passes to the second getter"
+    );
     assert_eq!(poll(&mut second, &waker2), Poll::Ready(Ok(42)));
 }
 
@@ -70,7 +78,11 @@ fn a_woken_putter_that_is_dropped_passes_the_wakeup_on() {
     assert_eq!(queue.try_get(), Ok(0));
     assert_eq!(w1.0.load(Ordering::SeqCst), 1);
     drop(first);
-    assert_eq!(w2.0.load(Ordering::SeqCst), 1, "the freed slot's wake-up passes on");
+    assert_eq!(
+        w2.0.load(Ordering::SeqCst),
+        1,
+        "the freed slot's wake-up passes on"
+    );
     match poll(&mut second, &waker2) {
         Poll::Ready(Ok(permit)) => permit.put(2),
         other => panic!("expected a permit, got {:?}", other.map(|r| r.map(drop))),
@@ -82,12 +94,19 @@ fn a_woken_putter_that_is_dropped_passes_the_wakeup_on() {
 fn a_dropped_pending_put_drops_its_item_and_never_inserts_it() {
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = Queue::bounded(1);
-    queue.try_put(Counted(Arc::clone(&drops))).map_err(drop).expect("room");
+    queue
+        .try_put(Counted(Arc::clone(&drops)))
+        .map_err(drop)
+        .expect("room");
     let (_, w) = waker();
     let mut put = queue.put(Counted(Arc::clone(&drops)));
     assert!(poll(&mut put, &w).is_pending());
     drop(put);
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "the item went with the future");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the item went with the future"
+    );
     assert_eq!(queue.len(), 1, "and was never inserted");
 }
 
@@ -110,11 +129,18 @@ fn the_last_handle_drops_buffered_items_exactly_once() {
     let other = queue.clone();
     let stream = queue.stream();
     for _ in 0..10 {
-        queue.try_put(Counted(Arc::clone(&drops))).map_err(drop).expect("room");
+        queue
+            .try_put(Counted(Arc::clone(&drops)))
+            .map_err(drop)
+            .expect("room");
     }
     drop(queue);
     drop(other);
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "a live stream still holds the queue");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "a live stream still holds the queue"
+    );
     drop(stream);
     assert_eq!(drops.load(Ordering::SeqCst), 10);
 }
@@ -139,12 +165,15 @@ fn cancelled_gets_lose_nothing_under_load() {
         let sum = Arc::new(AtomicUsize::new(0));
         let consumers: Vec<_> = (0..4)
             .map(|c| {
-                let (queue, received, sum) = (queue.clone(), Arc::clone(&received), Arc::clone(&sum));
+                let (queue, received, sum) =
+                    (queue.clone(), Arc::clone(&received), Arc::clone(&sum));
                 rt.spawn(async move {
                     let mut patience = 1 + c as u64;
                     loop {
                         // A short timeout cancels many gets while they wait.
-                        match amphi_rt::timeout(Duration::from_micros(50 * patience), queue.get()).await {
+                        match amphi_rt::timeout(Duration::from_micros(50 * patience), queue.get())
+                            .await
+                        {
                             Ok(Ok(item)) => {
                                 received.fetch_add(1, Ordering::SeqCst);
                                 sum.fetch_add(item, Ordering::SeqCst);
@@ -171,8 +200,14 @@ fn cancelled_gets_lose_nothing_under_load() {
         for consumer in consumers {
             consumer.await.expect("consumer ok");
         }
-        rt.spawn_blocking(move || producer.join().is_ok()).await.expect("joined");
-        assert_eq!(received.load(Ordering::SeqCst), ITEMS, "lost or duplicated items");
+        rt.spawn_blocking(move || producer.join().is_ok())
+            .await
+            .expect("joined");
+        assert_eq!(
+            received.load(Ordering::SeqCst),
+            ITEMS,
+            "lost or duplicated items"
+        );
         assert_eq!(sum.load(Ordering::SeqCst), ITEMS * (ITEMS - 1) / 2);
     });
 }
@@ -210,7 +245,10 @@ fn cancelled_puts_insert_once_or_not_at_all() {
             })
         };
         producer.await.expect("producer ok");
-        let got = rt.spawn_blocking(move || consumer.join().unwrap_or(usize::MAX)).await.expect("joined");
+        let got = rt
+            .spawn_blocking(move || consumer.join().unwrap_or(usize::MAX))
+            .await
+            .expect("joined");
         assert_eq!(got, inserted.load(Ordering::SeqCst));
     });
 }

@@ -74,7 +74,13 @@ fn tasks_put_threads_get() {
             })
         };
         producer.await.expect("producer ok");
-        assert_eq!(rt.spawn_blocking(move || consumer.join()).await.expect("joined").expect("consumer ok"), N);
+        assert_eq!(
+            rt.spawn_blocking(move || consumer.join())
+                .await
+                .expect("joined")
+                .expect("consumer ok"),
+            N
+        );
     });
 }
 
@@ -139,7 +145,10 @@ fn both_faces_on_both_sides_at_once() {
             for &(p, i) in got {
                 assert!(seen.insert((p, i)), "duplicate {p}/{i}");
                 let prev = &mut last[p as usize];
-                assert!(prev.is_none_or(|prev| prev < i), "FIFO broken for producer {p}");
+                assert!(
+                    prev.is_none_or(|prev| prev < i),
+                    "FIFO broken for producer {p}"
+                );
                 *prev = Some(i);
             }
         }
@@ -204,12 +213,17 @@ fn task_done_and_join_across_faces() {
         queue.join().await;
         assert_eq!(queue.unfinished_tasks(), 0);
         worker.await.expect("worker ok");
-        assert!(queue.task_done().is_err(), "one task_done too many is an error");
+        assert!(
+            queue.task_done().is_err(),
+            "one task_done too many is an error"
+        );
         let blocking_join = {
             let q = queue.clone();
             rt.spawn_blocking(move || q.join_blocking())
         };
-        blocking_join.await.expect("join returns at once when nothing is unfinished");
+        blocking_join
+            .await
+            .expect("join returns at once when nothing is unfinished");
     });
 }
 
@@ -218,7 +232,10 @@ fn reserve_then_put_cannot_fail() {
     amphi_test::run(|rt| async move {
         let queue = Queue::bounded(1);
         let permit = queue.reserve().await.expect("open");
-        assert!(matches!(queue.try_put(1), Err(TryPutError::Full(1))), "the permit holds the slot");
+        assert!(
+            matches!(queue.try_put(1), Err(TryPutError::Full(1))),
+            "the permit holds the slot"
+        );
         let waiting = {
             let q = queue.clone();
             rt.spawn(async move { q.reserve().await.map(|p| p.put(2)) })
@@ -250,7 +267,11 @@ fn stream_and_sink() {
         let got: Vec<i32> = queue.stream().collect().await;
         producer.await.expect("producer ok");
         assert_eq!(got, (0..100).collect::<Vec<_>>());
-        assert_eq!(queue.unfinished_tasks(), 100, "stream items still count for task_done");
+        assert_eq!(
+            queue.unfinished_tasks(),
+            100,
+            "stream items still count for task_done"
+        );
     });
 }
 
@@ -263,8 +284,12 @@ fn blocking_timeouts() {
         Err(amphi_queue::GetTimeoutError::Timeout)
     ));
     assert!(start.elapsed() >= Duration::from_millis(20));
-    queue.put_timeout(1, Duration::from_millis(20)).expect("room");
-    let err = queue.put_timeout(2, Duration::from_millis(20)).expect_err("full");
+    queue
+        .put_timeout(1, Duration::from_millis(20))
+        .expect("room");
+    let err = queue
+        .put_timeout(2, Duration::from_millis(20))
+        .expect_err("full");
     assert_eq!(err.into_inner(), 2);
     // An item arriving during the wait is taken before the deadline.
     let putter = {
@@ -274,11 +299,16 @@ fn blocking_timeouts() {
             q.get_blocking()
         })
     };
-    queue.put_timeout(3, Duration::from_secs(10)).expect("room appears");
+    queue
+        .put_timeout(3, Duration::from_secs(10))
+        .expect("room appears");
     assert_eq!(putter.join().expect("ok"), Ok(1));
     queue.close();
     assert_eq!(queue.get_timeout(Duration::from_secs(1)), Ok(3));
-    assert_eq!(queue.get_timeout(Duration::from_secs(1)), Err(amphi_queue::GetTimeoutError::Closed));
+    assert_eq!(
+        queue.get_timeout(Duration::from_secs(1)),
+        Err(amphi_queue::GetTimeoutError::Closed)
+    );
     assert_eq!(queue.try_get(), Err(TryGetError::Closed));
 }
 
@@ -314,7 +344,11 @@ fn force_put_evicts_the_oldest() {
     assert_eq!(queue.force_put(1).expect("open"), None);
     assert_eq!(queue.force_put(2).expect("open"), None);
     assert_eq!(queue.force_put(3).expect("open"), Some(1));
-    assert_eq!(queue.unfinished_tasks(), 2, "the evicted item counts as done");
+    assert_eq!(
+        queue.unfinished_tasks(),
+        2,
+        "the evicted item counts as done"
+    );
     assert_eq!(queue.try_get(), Ok(2));
     assert_eq!(queue.try_get(), Ok(3));
     queue.close();
@@ -334,7 +368,11 @@ fn close_immediate_hands_back_and_releases_join() {
             rt.spawn(async move { q.join().await })
         };
         assert_eq!(queue.close_immediate(), [1, 2, 3, 4]);
-        assert_eq!(queue.unfinished_tasks(), 1, "the item being processed still counts");
+        assert_eq!(
+            queue.unfinished_tasks(),
+            1,
+            "the item being processed still counts"
+        );
         assert_eq!(taken, 0);
         queue.task_done().expect("balanced");
         joiner.await.expect("join released");

@@ -186,15 +186,16 @@ fn check(flavor: Flavor, cap: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
     while let Some(v) = model.pop() {
         prop_assert_eq!(queue.try_get(), Ok(v));
     }
-    prop_assert_eq!(
-        futures_lite::future::block_on(queue.get()),
-        Err(GetError)
-    );
+    prop_assert_eq!(futures_lite::future::block_on(queue.get()), Err(GetError));
     Ok(())
 }
 
 fn flavor() -> impl Strategy<Value = Flavor> {
-    prop_oneof![Just(Flavor::Fifo), Just(Flavor::Lifo), Just(Flavor::Priority)]
+    prop_oneof![
+        Just(Flavor::Fifo),
+        Just(Flavor::Lifo),
+        Just(Flavor::Priority)
+    ]
 }
 
 proptest! {

@@ -9,8 +9,8 @@ const PER_PRODUCER: u64 = if cfg!(miri) { 20 } else { 5_000 };
 const PRODUCERS: u64 = 4; // of each kind: threads and tasks
 const CONSUMERS: usize = 4; // of each kind
 
-fn stress(rt: amphi_test::Runtime, queue: Queue<u64>) -> impl Future<Output = ()> {
-    async move {
+async fn stress(rt: amphi_test::Runtime, queue: Queue<u64>) {
+    {
         let count = Arc::new(AtomicU64::new(0));
         let sum = Arc::new(AtomicU64::new(0));
         let mut thread_consumers = Vec::new();
@@ -46,8 +46,15 @@ fn stress(rt: amphi_test::Runtime, queue: Queue<u64>) -> impl Future<Output = ()
             task_producers.push(rt.spawn(async move {
                 for i in 0..PER_PRODUCER {
                     match i % 3 {
-                        0 => q.put((PRODUCERS + p) * PER_PRODUCER + i).await.expect("open"),
-                        1 => q.reserve().await.expect("open").put((PRODUCERS + p) * PER_PRODUCER + i),
+                        0 => q
+                            .put((PRODUCERS + p) * PER_PRODUCER + i)
+                            .await
+                            .expect("open"),
+                        1 => q
+                            .reserve()
+                            .await
+                            .expect("open")
+                            .put((PRODUCERS + p) * PER_PRODUCER + i),
                         _ => {
                             let mut item = (PRODUCERS + p) * PER_PRODUCER + i;
                             loop {

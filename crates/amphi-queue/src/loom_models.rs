@@ -1,0 +1,142 @@
+//! Loom models of the put/get/close/cancel/join paths.
+//!
+//! Run: `RUSTFLAGS="--cfg amphi_loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2 \
+//! cargo test -p amphi-queue --release --lib loom_models`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use loom::thread;
+
+use crate::{GetError, Queue};
+
+/// Polls `fut` once with a no-op waker.
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    let waker = std::task::Waker::noop();
+    Pin::new(fut).poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn blocking_put_and_get_hand_over_in_order() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        let producer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                queue.put_blocking(1).expect("open");
+                queue.put_blocking(2).expect("open");
+            })
+        };
+        assert_eq!(queue.get_blocking(), Ok(1));
+        assert_eq!(queue.get_blocking(), Ok(2));
+        producer.join().expect("producer");
+    });
+}
+
+#[test]
+fn close_wakes_a_blocked_getter() {
+    loom::model(|| {
+        let queue: Queue<u8> = Queue::bounded(1);
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.get_blocking())
+        };
+        queue.close();
+        assert_eq!(getter.join().expect("getter"), Err(GetError));
+    });
+}
+
+#[test]
+fn close_wakes_a_blocked_putter_and_hands_the_item_back() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        queue.try_put(1).map_err(drop).expect("room");
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.put_blocking(2).map_err(|e| e.into_inner()))
+        };
+        queue.close();
+        assert_eq!(putter.join().expect("putter"), Err(2));
+        assert_eq!(queue.try_get(), Ok(1));
+    });
+}
+
+#[test]
+fn an_async_get_cancelled_mid_wait_loses_nothing() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.put_blocking(7).expect("open"))
+        };
+        // Poll a get once (it may or may not find the item), then cancel it.
+        let mut get = queue.get();
+        let first = poll_once(&mut get);
+        drop(get);
+        putter.join().expect("putter");
+        match first {
+            Poll::Ready(item) => assert_eq!(item, Ok(7)),
+            Poll::Pending => assert_eq!(queue.try_get(), Ok(7), "the cancelled get took nothing"),
+        }
+    });
+}
+
+#[test]
+fn a_woken_getter_that_is_cancelled_passes_the_item_on() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        let blocked = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.get_blocking())
+        };
+        let mut cancelled = queue.get();
+        let polled = poll_once(&mut cancelled);
+        queue.try_put(5).map_err(drop).expect("room");
+        drop(cancelled);
+        match polled {
+            // The cancelled get had nothing; the blocked thread must get the item.
+            Poll::Pending => assert_eq!(blocked.join().expect("getter"), Ok(5)),
+            Poll::Ready(_) => unreachable!("nothing was put before the first poll"),
+        }
+    });
+}
+
+#[test]
+fn join_returns_after_the_last_task_done() {
+    loom::model(|| {
+        let queue = Queue::unbounded();
+        queue.try_put(1).map_err(drop).expect("room");
+        queue.try_put(2).map_err(drop).expect("room");
+        let worker = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    queue.get_blocking().expect("item");
+                    queue.task_done().expect("balanced");
+                }
+            })
+        };
+        queue.join_blocking();
+        assert_eq!(queue.unfinished_tasks(), 0);
+        worker.join().expect("worker");
+    });
+}
+
+#[test]
+fn a_dropped_permit_wakes_a_blocked_putter() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        let mut reserve = queue.reserve();
+        let Poll::Ready(Ok(permit)) = poll_once(&mut reserve) else {
+            panic!("an empty queue has room");
+        };
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.put_blocking(3).expect("open"))
+        };
+        drop(permit);
+        putter.join().expect("putter");
+        assert_eq!(queue.try_get(), Ok(3));
+    });
+}
