@@ -88,7 +88,10 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
             outbox.set_reason(reason);
             outbox.queue.close();
         } else {
-            add(&shared.stats.bad_clients, 1);
+            // A client the broker dropped already (slow, stalled) is not counted as bad too.
+            if outbox.reason().is_none() {
+                add(&shared.stats.bad_clients, 1);
+            }
             outbox.kick(reason);
         }
     }
