@@ -1,7 +1,9 @@
 //! The wire format on the client side: 4-byte big-endian length, then that many bytes.
 //!
-//! The broker itself reads and writes with `amphi-codec`'s `LengthDelimitedCodec`; the clients (`sub`, `pub`, `bench`,
-//! `demo`) use these small helpers, async over `futures-io` and blocking over `std::io`.
+//! The broker itself reads and writes with `amphi-codec`'s `LengthDelimitedCodec`; the clients
+//! ([`Client`](crate::Client), [`BlockingClient`](crate::BlockingClient), used by `sub`, `pub`,
+//! `bench` and `demo`) use these small helpers, async over `futures-io` and blocking over
+//! `std::io`, so that one reader serves both.
 
 use std::fmt;
 use std::io;
