@@ -48,7 +48,7 @@ BENCH OPTIONS:
     --filter REGEX       only benchmarks whose id matches REGEX (criterion's filter)
     --warm-up SECS       warm-up per benchmark (default: 1, less for large suites)
     --measure SECS       measuring per benchmark (default: 3, less for large suites so that
-                         measuring fits 9 minutes; quick: at most 1, fitted to 75 s)
+                         measuring fits 7.5 minutes; quick: at most 1, fitted to 75 s)
     --sample-size N      samples per benchmark (full profile only; criterion's default 100)
     --html               keep criterion's own HTML report (slower)
     --no-report          do not write the report afterwards

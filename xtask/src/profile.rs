@@ -7,15 +7,21 @@
 //! [`QUICK_BUDGET_SECS`]. `--warm-up` and `--measure` override the fitted values.
 
 /// Seconds of measuring the full profile aims for: the build and benchmarks whose single
-/// iteration overruns their share get the rest of 15 minutes.
-pub(crate) const FULL_BUDGET_SECS: f64 = 9.0 * 60.0;
+/// iteration overruns their share get the rest of 15 minutes (measured: 208 benchmarks took
+/// 11 min 47 s at a 9 min aim, about 100 s of it slow single iterations).
+pub(crate) const FULL_BUDGET_SECS: f64 = 7.5 * 60.0;
 
 /// Seconds of measuring the quick profile aims for: under 2 minutes with the overruns of slow
 /// iterations (measured: 103 s for 208 benchmarks at a 90 s aim).
 pub(crate) const QUICK_BUDGET_SECS: f64 = 75.0;
 
-/// Seconds criterion spends per benchmark beyond warm-up and measuring (analysis, files).
-const FULL_OVERHEAD_SECS: f64 = 0.4;
+/// Seconds criterion spends per benchmark beyond warm-up and measuring (analysis, files, the
+/// bench's own setup).
+const FULL_OVERHEAD_SECS: f64 = 0.5;
+
+/// Bootstrap resamples per analysis: criterion's 100 000 cost up to half a second per benchmark
+/// on a slow core; 20 000 give the same means and slightly coarser confidence intervals.
+const RESAMPLES: usize = 20_000;
 
 /// The same in quick mode (two samples to analyse).
 const QUICK_OVERHEAD_SECS: f64 = 0.15;
@@ -110,6 +116,7 @@ impl Profile {
             "--measurement-time".to_owned(),
             timing.measure.to_string(),
         ]);
+        args.extend(["--nresamples".to_owned(), RESAMPLES.to_string()]);
         // Criterion rejects --sample-size beside --quick, which takes two samples.
         if let (Some(n), false) = (self.sample_size, self.quick) {
             args.extend(["--sample-size".to_owned(), n.to_string()]);
@@ -143,9 +150,9 @@ impl Profile {
     }
 }
 
-/// Two decimals are plenty for seconds.
+/// Two decimals are plenty for seconds; rounding down keeps the estimate within the budget.
 fn round(secs: f64) -> f64 {
-    (secs * 100.0).round() / 100.0
+    (secs * 100.0).floor() / 100.0
 }
 
 #[cfg(test)]
@@ -164,7 +171,15 @@ mod tests {
         );
         assert_eq!(
             full.criterion_args(full.timing(20), None),
-            ["--warm-up-time", "1", "--measurement-time", "3", "--noplot"]
+            [
+                "--warm-up-time",
+                "1",
+                "--measurement-time",
+                "3",
+                "--nresamples",
+                "20000",
+                "--noplot"
+            ]
         );
         assert_eq!(
             full.describe(full.timing(20)),
@@ -216,6 +231,8 @@ mod tests {
                 "0.5",
                 "--measurement-time",
                 "2",
+                "--nresamples",
+                "20000",
                 "queue/spsc"
             ]
         );
