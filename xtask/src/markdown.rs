@@ -91,6 +91,7 @@ pub(crate) fn render(page: &Page) -> String {
             .map(|s| format!("[{0}](#{0})", anchor(&s.name)))
             .collect();
         let _ = writeln!(out, "Sections: {}\n", names.join(" · "));
+        render_overview(&mut out, &page.sections);
     }
     for section in &page.sections {
         render_section(&mut out, page, section);
@@ -106,6 +107,42 @@ pub(crate) fn render(page: &Page) -> String {
         out.pop();
     }
     out
+}
+
+/// The at-a-glance table: per section, how amphi fares against the best peer.
+fn render_overview(out: &mut String, sections: &[Section]) {
+    let _ = writeln!(
+        out,
+        "| section | groups | amphi rows vs a peer | ahead of the best peer | geometric mean | lowest | highest |\n\
+         |---|---:|---:|---:|---:|---:|---:|"
+    );
+    for section in sections {
+        let ratios: Vec<f64> = section
+            .groups
+            .iter()
+            .flat_map(|g| g.rows.iter())
+            .filter(|r| r.role == Role::Ours)
+            .filter_map(|r| r.vs_best_peer)
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .collect();
+        let ahead = ratios.iter().filter(|r| **r >= 1.0).count();
+        let mean = (!ratios.is_empty())
+            .then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp());
+        let lowest = ratios.iter().copied().reduce(f64::min);
+        let highest = ratios.iter().copied().reduce(f64::max);
+        let _ = writeln!(
+            out,
+            "| [{0}](#{1}) | {2} | {3} | {ahead} | {4} | {5} | {6} |",
+            section.name,
+            anchor(&section.name),
+            section.groups.len(),
+            ratios.len(),
+            units::ratio(mean),
+            units::ratio(lowest),
+            units::ratio(highest),
+        );
+    }
+    out.push('\n');
 }
 
 /// One section: description, plot, summary matrix, then one table per group.
@@ -302,6 +339,11 @@ mod tests {
         let md = render(&page);
         assert!(md.starts_with("# Benchmarks\n"), "{md}");
         assert!(md.contains("| command | `scripts/bench --quick` |"), "{md}");
+        // spsc/cap1: 2x, mpmc/cap1024: 1x -> geometric mean 1.41x; the kanal-only group has none.
+        assert!(
+            md.contains("| [queue](#queue) | 3 | 2 | 2 | 1.41× | 1.00× | 2.00× |"),
+            "{md}"
+        );
         assert!(
             md.contains("| group | best peer | **amphi** | flume | kanal | memcpy |"),
             "{md}"
@@ -338,6 +380,10 @@ mod tests {
         };
         let md = render(&page);
         assert!(md.contains("| command | unknown"), "{md}");
+        assert!(
+            md.contains("| [codec](#codec) | 1 | 0 | 0 | n/a | n/a | n/a |"),
+            "{md}"
+        );
         assert!(md.contains("## Notes\n\n- skipped: a b"), "{md}");
         assert!(md.contains("](plots/ratios-codec.svg)"), "{md}");
         assert!(md.contains("_No peer measured in this group"), "{md}");
