@@ -1,0 +1,111 @@
+//! Heap allocations per operation, counted by a global allocator on this thread only.
+//!
+//! Claims checked: on a bounded queue, puts and gets allocate nothing when nobody waits;
+//! a wait allocates exactly one listener.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use amphi_queue::Queue;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; the counter is a thread-local `Cell`,
+// which needs no allocation and cannot re-enter the allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: same contract as ours, passed through.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours, passed through.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: same contract as ours, passed through.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(std::task::Waker::noop()))
+}
+
+#[test]
+fn put_and_get_allocate_nothing_when_nobody_waits() {
+    for queue in [Queue::bounded(64), Queue::lifo(64), Queue::priority(64)] {
+        // Warm up: event-listener allocates each event's internals on first use, once per
+        // queue, as in any running program.
+        let mut get = queue.get();
+        assert!(poll_once(&mut get).is_pending());
+        drop(get);
+        queue.try_put(0).expect("room");
+        queue.try_get().expect("item");
+        let n = allocations_in(|| {
+            for round in 0..100u64 {
+                for i in 0..64 {
+                    queue.try_put(round * 64 + i).expect("room");
+                }
+                for _ in 0..64 {
+                    queue.try_get().expect("item");
+                }
+                for i in 0..32 {
+                    assert!(poll_once(&mut queue.put(i)).is_ready());
+                }
+                for _ in 0..32 {
+                    assert!(poll_once(&mut queue.get()).is_ready());
+                }
+                let permit = match poll_once(&mut queue.reserve()) {
+                    Poll::Ready(Ok(permit)) => permit,
+                    _ => panic!("room expected"),
+                };
+                permit.put(7);
+                queue.get_blocking().expect("item");
+                queue.put_blocking(1).expect("open");
+                queue.force_put(2).expect("open");
+                queue.get_blocking().expect("item");
+                queue.get_blocking().expect("item");
+            }
+        });
+        assert_eq!(n, 0, "{n} allocations in 9,800 operations without waiters");
+    }
+}
+
+#[test]
+fn a_wait_allocates_one_listener() {
+    let queue = Queue::bounded(1);
+    // Warm up both events (see above).
+    let mut warm = queue.get();
+    assert!(poll_once(&mut warm).is_pending());
+    drop(warm);
+    queue.try_put(0).expect("room");
+    queue.try_get().expect("item");
+
+    for round in 0..10 {
+        let n = allocations_in(|| {
+            let mut get = queue.get();
+            assert!(poll_once(&mut get).is_pending());
+            queue.try_put(round).expect("room");
+            assert_eq!(poll_once(&mut get), Poll::Ready(Ok(round)));
+        });
+        assert_eq!(n, 1, "one listener per wait, nothing else");
+    }
+}
