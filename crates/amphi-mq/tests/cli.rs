@@ -1,5 +1,7 @@
 //! Every subcommand has `--help`; `pub` and `sub` talk to `serve`.
 
+#![cfg(unix)] // signals, rlimits and process ids
+
 #[path = "common/process.rs"]
 mod process;
 

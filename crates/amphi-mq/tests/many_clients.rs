@@ -1,5 +1,7 @@
 //! 500 clients at once: 400 subscribers, 100 publishers, every message to every subscriber.
 
+#![cfg(unix)] // signals, rlimits and process ids
+
 mod common;
 
 use amphi_mq::Config;

@@ -1,5 +1,7 @@
 //! An asyncio client in Python (standard library only) speaks the protocol to the binary.
 
+#![cfg(unix)] // signals, rlimits and process ids
+
 #[path = "common/process.rs"]
 mod process;
 

@@ -1,6 +1,8 @@
 //! The binary under SIGTERM: messages in flight are delivered within the grace period, the
 //! process exits 0; a second signal exits at once with a non-zero code.
 
+#![cfg(unix)] // signals, rlimits and process ids
+
 #[path = "common/process.rs"]
 mod process;
 
