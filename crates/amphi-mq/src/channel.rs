@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use crate::config::{SlowPolicy, is_queue_channel};
 use crate::outbox::Outbox;
-use crate::stats::{Stats, add};
+use crate::stats::{Stats, add, sub};
 
 /// The most messages the channel task takes out of its queue per wake-up.
 const BATCH: usize = 256;
@@ -107,6 +107,8 @@ impl Channel {
                 self.refresh(&mut seen, &mut subs);
             }
             for msg in batch.drain(..) {
+                // Out of the channel's hands (into send queues, or nowhere).
+                sub(&stats.channel_bytes, msg.len() as u64);
                 if subs.is_empty() {
                     add(&stats.unrouted, 1);
                 } else if self.is_queue {

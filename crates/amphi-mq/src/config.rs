@@ -22,6 +22,9 @@ pub const DEFAULT_MAX_PENDING: usize = 8 * 1024 * 1024;
 /// The default capacity, in messages, of each channel's queue.
 pub const DEFAULT_CHANNEL_CAPACITY: usize = 1024;
 
+/// The default most payload bytes held in channel queues, all channels together.
+pub const DEFAULT_MAX_CHANNEL_BYTES: usize = 512 * 1024 * 1024;
+
 /// The default most channels alive at once.
 pub const DEFAULT_MAX_CHANNELS: usize = 65_536;
 
@@ -89,6 +92,10 @@ pub struct Config {
     pub channel_capacity: usize,
     /// The most channels alive at once.
     pub max_channels: usize,
+    /// The most payload bytes held in channel queues, all channels together; past it
+    /// publishers wait until channels deliver (it fills only when messages wait for a
+    /// subscriber: a work queue nobody takes from, or the block policy).
+    pub max_channel_bytes: usize,
     /// What to do when a subscriber's send queue is full.
     pub policy: SlowPolicy,
     /// How long a graceful shutdown may spend delivering what is queued.
@@ -107,6 +114,7 @@ impl Default for Config {
             max_pending: DEFAULT_MAX_PENDING,
             channel_capacity: DEFAULT_CHANNEL_CAPACITY,
             max_channels: DEFAULT_MAX_CHANNELS,
+            max_channel_bytes: DEFAULT_MAX_CHANNEL_BYTES,
             policy: SlowPolicy::DropOldest,
             grace: DEFAULT_GRACE,
             write_timeout: DEFAULT_WRITE_TIMEOUT,

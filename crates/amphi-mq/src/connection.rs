@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use amphi_codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedError};
 use async_net::TcpStream;
@@ -178,11 +179,31 @@ async fn read_inner(
             None => add(&stats.unrouted, 1),
             Some(channel) => {
                 // Waits while the channel's queue is full: backpressure to this publisher.
+                let len = payload.len() as u64;
+                wait_for_room(shared, len).await;
+                add(&stats.channel_bytes, len);
                 if channel.inbox.put(payload).await.is_err() {
+                    sub(&stats.channel_bytes, len);
                     add(&stats.undelivered, 1);
                 }
             }
         }
+    }
+}
+
+/// How long a publisher sleeps between looks while the channels hold `max_channel_bytes`.
+const FULL_BACKOFF: Duration = Duration::from_millis(1);
+
+/// Waits while the channel queues hold too much to take `len` more bytes: backpressure to
+/// the publisher when messages wait for subscribers that do not take them.
+async fn wait_for_room(shared: &Shared, len: u64) {
+    let max = shared.config.max_channel_bytes as u64;
+    // One relaxed load on the fast path; the loop only runs while the broker is full.
+    while shared.stats.channel_bytes.load(Ordering::Relaxed) + len > max
+        && !shared.stop.is_cancelled()
+    {
+        add(&shared.stats.blocked, 1);
+        shared.rt.sleep(FULL_BACKOFF).await;
     }
 }
 

@@ -51,7 +51,8 @@
 //!
 //! Memory is bounded: frames by [`Config::max_frame`], clients by [`Config::max_clients`],
 //! send queues by [`Config::queue_capacity`] and [`Config::max_pending`], channel queues by [`Config::channel_capacity`],
-//! channels by [`Config::max_channels`]. A client that sends an oversized length, garbage, a
+//! channels by [`Config::max_channels`], bytes waiting in channel queues by
+//! [`Config::max_channel_bytes`]. A client that sends an oversized length, garbage, a
 //! truncated frame, or that stops reading (no write progress within
 //! [`Config::write_timeout`]) is dropped with a log line naming the reason.
 
@@ -71,8 +72,8 @@ pub mod wire;
 pub use broker::{Broker, BrokerReport, StatsHandle};
 pub use client::{BlockingClient, Client};
 pub use config::{
-    Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_GRACE, DEFAULT_LISTEN, DEFAULT_MAX_CHANNELS,
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY,
-    DEFAULT_WRITE_TIMEOUT, MAX_CHANNEL_NAME, SlowPolicy, is_queue_channel,
+    Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_GRACE, DEFAULT_LISTEN, DEFAULT_MAX_CHANNEL_BYTES,
+    DEFAULT_MAX_CHANNELS, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING,
+    DEFAULT_QUEUE_CAPACITY, DEFAULT_WRITE_TIMEOUT, MAX_CHANNEL_NAME, SlowPolicy, is_queue_channel,
 };
 pub use stats::StatsSnapshot;

@@ -22,6 +22,7 @@ pub(crate) struct Stats {
     pub(crate) stalled_writes: AtomicU64,
     pub(crate) blocked: AtomicU64,
     pub(crate) undelivered: AtomicU64,
+    pub(crate) channel_bytes: AtomicU64,
 }
 
 pub(crate) fn add(counter: &AtomicU64, n: u64) {
@@ -51,6 +52,7 @@ impl Stats {
             stalled_writes: self.stalled_writes.load(Relaxed),
             blocked: self.blocked.load(Relaxed),
             undelivered: self.undelivered.load(Relaxed),
+            channel_bytes: self.channel_bytes.load(Relaxed),
         }
     }
 }
@@ -86,10 +88,14 @@ pub struct StatsSnapshot {
     pub slow_disconnects: u64,
     /// Clients dropped because a write made no progress within the write timeout.
     pub stalled_writes: u64,
-    /// Times the block policy made a channel wait for a subscriber.
+    /// Times a channel waited for a subscriber (block policy), or a publisher for room in the
+    /// channel queues (`max_channel_bytes`).
     pub blocked: u64,
-    /// Messages still queued when a shutdown's grace period ran out.
+    /// Messages the broker could not deliver: still queued when a shutdown's grace period
+    /// ran out, or queued for a client that went away.
     pub undelivered: u64,
+    /// Payload bytes held in channel queues now (bounded by `max_channel_bytes`).
+    pub channel_bytes: u64,
 }
 
 impl fmt::Display for StatsSnapshot {
@@ -98,7 +104,7 @@ impl fmt::Display for StatsSnapshot {
             f,
             "clients={} (total {}, rejected {}, bad {}) subs={} channels={} \
              published={} delivered={} unrouted={} dropped={} slow_disconnects={} \
-             stalled={} blocked={} undelivered={}",
+             stalled={} blocked={} undelivered={} channel_bytes={}",
             self.clients,
             self.clients_total,
             self.rejected,
@@ -112,7 +118,8 @@ impl fmt::Display for StatsSnapshot {
             self.slow_disconnects,
             self.stalled_writes,
             self.blocked,
-            self.undelivered
+            self.undelivered,
+            self.channel_bytes
         )
     }
 }

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use amphi_mq::{
-    Broker, BrokerReport, Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_MAX_CHANNELS,
-    DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY,
-    SlowPolicy,
+    Broker, BrokerReport, Config, DEFAULT_CHANNEL_CAPACITY, DEFAULT_MAX_CHANNEL_BYTES,
+    DEFAULT_MAX_CHANNELS, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING,
+    DEFAULT_QUEUE_CAPACITY, SlowPolicy,
 };
 use amphi_rt::Runtime;
 use amphi_shutdown::Shutdown;
@@ -40,6 +40,10 @@ pub(crate) struct ServeArgs {
     /// Most channels alive at once.
     #[arg(long, default_value_t = DEFAULT_MAX_CHANNELS)]
     max_channels: usize,
+    /// Most payload bytes waiting in channel queues, all channels together; past it
+    /// publishers wait (fills only when messages wait for subscribers that do not take them).
+    #[arg(long, default_value_t = DEFAULT_MAX_CHANNEL_BYTES)]
+    max_channel_bytes: usize,
     /// What to do with a subscriber whose send queue is full: drop-oldest and disconnect keep
     /// the others unaffected; block makes the channel and its publishers wait (not isolating).
     #[arg(long, value_enum, default_value_t = SlowPolicy::DropOldest)]
@@ -65,6 +69,7 @@ impl ServeArgs {
             max_pending: self.max_pending,
             channel_capacity: self.channel_capacity,
             max_channels: self.max_channels,
+            max_channel_bytes: self.max_channel_bytes,
             policy: self.policy,
             grace: self.grace,
             write_timeout: self.write_timeout,
