@@ -30,6 +30,7 @@ pub(crate) fn run(args: PubArgs) -> io::Result<ExitCode> {
             client.publish(&args.channel, message.as_bytes())?;
         }
     }
-    client.goodbye()?;
+    // Returns once the broker has read everything and closed: nothing is cut off at exit.
+    client.goodbye_and_wait()?;
     Ok(ExitCode::SUCCESS)
 }
