@@ -60,6 +60,17 @@ pub trait Decoder {
         }
     }
 
+    /// How many more bytes the decoder needs in `src` before its next step (the rest of a
+    /// header, or the rest of a frame), when it knows; `None` by default.
+    ///
+    /// For large frames the driver ends reads there, so each frame ends where a read ends
+    /// and the next one starts at the front of the buffer instead of being moved there
+    /// later. It never allocates for it: memory still grows only with the bytes received.
+    fn frame_remaining(&self, src: &BytesMut) -> Option<usize> {
+        let _ = src;
+        None
+    }
+
     /// Whether the stream can go on after `error`.
     ///
     /// The default, `false`, ends the stream after any error. [`LinesCodec`](crate::LinesCodec)

@@ -85,16 +85,33 @@ impl ReadBuf {
     }
 
     /// Reads once from `io` into the buffer; `Ok(0)` is end of stream.
+    ///
+    /// `frame_remaining` (from the decoder) and `large_frames` (the last frame was at least
+    /// [`MIN_READ`] bytes) end the read where the decoder's next step ends.
     pub(crate) fn poll_read_from<R>(
         &mut self,
         cx: &mut Context<'_>,
         io: &mut R,
+        frame_remaining: Option<usize>,
+        large_frames: bool,
     ) -> Poll<io::Result<usize>>
     where
         R: AsyncRead + Unpin + ?Sized,
     {
+        // Large frames: read just what the decoder needs (the header, then the rest of the
+        // frame), so the buffer ends on a frame boundary and the next frame starts at the
+        // front of the room instead of being moved there. Small frames: fill the room.
+        let exact = frame_remaining
+            .filter(|&rest| rest > 0 && (large_frames || self.data.len() + rest >= MIN_READ));
         if self.spare.capacity() < MIN_READ {
-            self.refill();
+            self.refill(MIN_READ, true);
+        }
+        if let Some(rest) = exact
+            && rest > self.spare.capacity()
+        {
+            // Make room for the whole frame now, while few bytes of it are buffered, if
+            // the allocation has it (never allocates).
+            self.refill(rest, false);
         }
         let room = self.spare.capacity();
         let ptr = self.spare.spare_capacity_mut().as_mut_ptr().cast::<u8>();
@@ -105,6 +122,11 @@ impl ReadBuf {
         // initialised (module docs). The slice borrows `self.spare` mutably and ends
         // before `spare` is touched again.
         let dst = unsafe { std::slice::from_raw_parts_mut(ptr, room) };
+        let dst = match exact {
+            Some(rest) if rest < room => &mut dst[..rest],
+            _ => dst,
+        };
+        let room = dst.len();
         let n = match Pin::new(io).poll_read(cx, dst) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
@@ -126,9 +148,11 @@ impl ReadBuf {
         Poll::Ready(Ok(n))
     }
 
-    /// Makes `spare` at least `MIN_READ` bytes of initialised room after `data`.
+    /// Makes `spare` at least `want` bytes of initialised room after `data`: by moving
+    /// `data` to the front of its allocation, or (if `allocate`) by a new allocation.
+    /// Without `allocate` the room may stay smaller.
     #[cold]
-    fn refill(&mut self) {
+    fn refill(&mut self, want: usize, allocate: bool) {
         let spare = mem::take(&mut self.spare);
         // `spare` still keeps the old allocation alive here, so a non-empty `data` whose
         // capacity lies inside `region` is a handle of that same allocation.
@@ -145,11 +169,16 @@ impl ReadBuf {
             self.region = None;
         }
         let room = self.data.capacity() - self.data.len();
-        if room < MIN_READ {
+        if room < want {
             // May reclaim the front of the allocation (a move inside it) or allocate a
             // new one; a new one is made while the old one is alive, so it cannot lie in
             // `region` and the check below notices it.
-            self.data.reserve(MIN_READ);
+            if allocate {
+                self.data.reserve(want);
+            } else {
+                // If it cannot, the read below fills the room there is.
+                let _ = self.data.try_reclaim(want);
+            }
         }
         let range = capacity_range(&self.data);
         let known = self.region.as_ref().is_some_and(|r| contains(r, &range)) && !range.is_empty();
@@ -179,7 +208,7 @@ mod tests {
         let mut out = Vec::new();
         block_on(async {
             loop {
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, false))
                     .await
                     .unwrap();
                 if n == 0 {
@@ -200,7 +229,7 @@ mod tests {
         let mut total = 0;
         block_on(async {
             loop {
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, false))
                     .await
                     .unwrap();
                 if n == 0 {

@@ -9,7 +9,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
-use crate::read_buf::ReadBuf;
+use crate::read_buf::{MIN_READ, ReadBuf};
 
 /// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
 /// until the write buffer holds less than this.
@@ -41,6 +41,9 @@ pub(crate) struct ReadHalf {
     readable: bool,
     /// The transport said end of stream; `decode_eof` drains the rest.
     eof: bool,
+    /// The last frame took at least `MIN_READ` bytes: reads stop where the decoder's next
+    /// step ends (see `ReadBuf::poll_read_from`).
+    large_frames: bool,
     state: ReadState,
 }
 
@@ -52,6 +55,7 @@ impl ReadHalf {
             buf,
             readable,
             eof: false,
+            large_frames: false,
             state: ReadState::Open,
         }
     }
@@ -79,13 +83,18 @@ impl ReadHalf {
                 return Poll::Ready(None);
             }
             if self.readable {
+                let before = self.buf.data().len();
                 let decoded = if self.eof {
                     codec.decode_eof(self.buf.data_mut())
                 } else {
                     codec.decode(self.buf.data_mut())
                 };
                 match decoded {
-                    Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
+                    Ok(Some(frame)) => {
+                        self.large_frames =
+                            before.saturating_sub(self.buf.data().len()) >= MIN_READ;
+                        return Poll::Ready(Some(Ok(frame)));
+                    }
                     Ok(None) if self.eof => {
                         self.state = ReadState::Eof;
                         return Poll::Ready(None);
@@ -99,7 +108,11 @@ impl ReadHalf {
                     }
                 }
             }
-            match self.buf.poll_read_from(cx, io) {
+            let frame_remaining = codec.frame_remaining(self.buf.data());
+            match self
+                .buf
+                .poll_read_from(cx, io, frame_remaining, self.large_frames)
+            {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(n)) => {
                     self.readable = true;

@@ -179,6 +179,11 @@ impl Decoder for LengthDelimitedCodec {
         Ok(Some(src.split_to(length).freeze()))
     }
 
+    fn frame_remaining(&self, src: &BytesMut) -> Option<usize> {
+        let need = self.pending.unwrap_or(self.head_need);
+        Some(need.saturating_sub(src.len()))
+    }
+
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, LengthDelimitedError> {
         if let Some(frame) = self.decode(src)? {
             return Ok(Some(frame));
