@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
@@ -208,7 +208,7 @@ impl Encoder<&[u8]> for DelimitedCodec {
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), DelimitedError> {
         dst.reserve(item.len() + 1);
         dst.extend_from_slice(item);
-        dst.extend_from_slice(&[self.splitter.delimiter]);
+        dst.put_u8(self.splitter.delimiter);
         Ok(())
     }
 }

@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::delimited::{DEFAULT_MAX_LENGTH, Split, Splitter};
@@ -27,7 +27,7 @@ use crate::encoder::Encoder;
 ///
 /// ```
 /// use amphi_codec::{Decoder, LinesCodec, LinesError};
-/// use bytes::BytesMut;
+/// use bytes::{BufMut, BytesMut};
 ///
 /// let mut codec = LinesCodec::with_max_length(8);
 /// let mut buf = BytesMut::from(&b"ok\r\nmuch too long\nfine\n"[..]);
@@ -112,7 +112,7 @@ impl Encoder<&str> for LinesCodec {
     fn encode(&mut self, line: &str, dst: &mut BytesMut) -> Result<(), LinesError> {
         dst.reserve(line.len() + 1);
         dst.extend_from_slice(line.as_bytes());
-        dst.extend_from_slice(b"\n");
+        dst.put_u8(b'\n');
         Ok(())
     }
 }

@@ -37,6 +37,10 @@ use futures_io::AsyncRead;
 /// the peer sent, never ahead of them.
 pub(crate) const MIN_READ: usize = 8 * 1024;
 
+/// A partial frame that fills half the room when the room runs out doubles the room, up to
+/// this, so large frames are not moved to the front of the buffer on every read.
+pub(crate) const MAX_ROOM: usize = 64 * 1024;
+
 /// See the module docs.
 #[derive(Debug)]
 pub(crate) struct ReadBuf {
@@ -44,6 +48,8 @@ pub(crate) struct ReadBuf {
     spare: BytesMut,
     /// Addresses known initialised in the allocation that `spare` keeps alive.
     region: Option<Range<usize>>,
+    /// Room to make when refilling: [`MIN_READ`], doubled by large partial frames.
+    room: usize,
 }
 
 fn capacity_range(buf: &BytesMut) -> Range<usize> {
@@ -62,6 +68,7 @@ impl ReadBuf {
             data,
             spare: BytesMut::new(),
             region: None,
+            room: MIN_READ,
         }
     }
 
@@ -104,7 +111,12 @@ impl ReadBuf {
         let exact = frame_remaining
             .filter(|&rest| rest > 0 && (large_frames || self.data.len() + rest >= MIN_READ));
         if self.spare.capacity() < MIN_READ {
-            self.refill(MIN_READ, true);
+            // A partial frame that fills half the room would be moved again and again:
+            // make the room larger (still bounded by what the peer keeps sending).
+            if self.data.len() > self.room / 2 && self.room < MAX_ROOM {
+                self.room *= 2;
+            }
+            self.refill(self.room, true);
         }
         if let Some(rest) = exact
             && rest > self.spare.capacity()

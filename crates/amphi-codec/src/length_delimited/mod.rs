@@ -3,7 +3,7 @@
 mod builder;
 mod error;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
@@ -104,24 +104,26 @@ impl LengthDelimitedCodec {
         self.config
     }
 
+    #[inline]
     fn read_field(&self, src: &[u8]) -> u64 {
         let field = &src[self.config.offset..self.head_len];
-        let mut n = 0u64;
-        if self.config.big_endian {
-            for &b in field {
-                n = (n << 8) | u64::from(b);
+        // Fixed-width fast paths (the slices have exactly these lengths).
+        match (field.len(), self.config.big_endian) {
+            (4, true) => <[u8; 4]>::try_from(field).map_or(0, |b| u64::from(u32::from_be_bytes(b))),
+            (2, true) => <[u8; 2]>::try_from(field).map_or(0, |b| u64::from(u16::from_be_bytes(b))),
+            (8, true) => <[u8; 8]>::try_from(field).map_or(0, u64::from_be_bytes),
+            (4, false) => {
+                <[u8; 4]>::try_from(field).map_or(0, |b| u64::from(u32::from_le_bytes(b)))
             }
-        } else {
-            for &b in field.iter().rev() {
-                n = (n << 8) | u64::from(b);
-            }
+            (_, true) => field.iter().fold(0, |n, &b| (n << 8) | u64::from(b)),
+            (_, false) => field.iter().rev().fold(0, |n, &b| (n << 8) | u64::from(b)),
         }
-        n
     }
 
-    /// Parses the header at the front of `src`: the length of what follows the skip.
-    #[inline]
-    fn decode_head(&mut self, src: &mut BytesMut) -> Result<Option<usize>, LengthDelimitedError> {
+    /// Parses the header at the front of `src` (consuming nothing): the length of what
+    /// follows the skip.
+    #[inline(always)]
+    fn decode_head(&self, src: &BytesMut) -> Result<Option<usize>, LengthDelimitedError> {
         if src.len() < self.head_need {
             return Ok(None);
         }
@@ -149,9 +151,6 @@ impl LengthDelimitedCodec {
                 max: self.max,
             });
         }
-        self.frame_start = self.consumed;
-        bytes::Buf::advance(src, self.skip);
-        self.consumed += self.skip as u64;
         // `length <= self.max`, a `usize`.
         Ok(Some(length as usize))
     }
@@ -161,14 +160,27 @@ impl Decoder for LengthDelimitedCodec {
     type Item = Bytes;
     type Error = LengthDelimitedError;
 
-    #[inline]
+    #[inline(always)]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, LengthDelimitedError> {
         let length = match self.pending {
             Some(length) => length,
-            None => match self.decode_head(src)? {
-                Some(length) => length,
-                None => return Ok(None),
-            },
+            None => {
+                let Some(length) = self.decode_head(src)? else {
+                    return Ok(None);
+                };
+                let total = self.skip + length;
+                if src.len() >= total {
+                    // The whole frame is here: one split, the skip dropped from the frame.
+                    self.consumed += total as u64;
+                    let mut frame = src.split_to(total).freeze();
+                    bytes::Buf::advance(&mut frame, self.skip);
+                    return Ok(Some(frame));
+                }
+                self.frame_start = self.consumed;
+                bytes::Buf::advance(src, self.skip);
+                self.consumed += self.skip as u64;
+                length
+            }
         };
         if src.len() < length {
             self.pending = Some(length);
@@ -229,15 +241,14 @@ impl LengthDelimitedCodec {
         };
         let field_len = self.config.field_len;
         dst.reserve(field_len + length);
-        let bytes = if self.config.big_endian {
-            field.to_be_bytes()
-        } else {
-            field.to_le_bytes()
-        };
-        if self.config.big_endian {
-            dst.extend_from_slice(&bytes[8 - field_len..]);
-        } else {
-            dst.extend_from_slice(&bytes[..field_len]);
+        // `field <= field_max`, so the narrowing casts below keep every bit.
+        match (field_len, self.config.big_endian) {
+            (4, true) => dst.put_u32(field as u32),
+            (2, true) => dst.put_u16(field as u16),
+            (8, true) => dst.put_u64(field),
+            (4, false) => dst.put_u32_le(field as u32),
+            (_, true) => dst.put_uint(field, field_len),
+            (_, false) => dst.put_uint_le(field, field_len),
         }
         dst.extend_from_slice(item);
         Ok(())
