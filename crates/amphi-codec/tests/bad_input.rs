@@ -352,3 +352,33 @@ fn a_frame_ending_inside_its_header_is_an_error_not_a_loop() {
         assert!(framed.next().await.is_none());
     });
 }
+
+#[test]
+fn encoder_refuses_everything_when_no_length_is_expressible() {
+    use amphi_codec::{Encoder, LengthDelimitedEncodeError};
+    // A 1-byte field with an adjustment of -300: every field value would exceed 255.
+    let mut codec = LengthDelimitedCodec::builder()
+        .length_field_length(1)
+        .length_adjustment(-300)
+        .new_codec();
+    let mut dst = bytes::BytesMut::new();
+    for len in [0usize, 1, 255] {
+        let err = codec.encode(&vec![0u8; len][..], &mut dst).unwrap_err();
+        assert!(
+            matches!(err, LengthDelimitedEncodeError::ItemTooLong { max: 0, .. }),
+            "{err:?}"
+        );
+    }
+    let mut short = LengthDelimitedCodec::builder()
+        .length_adjustment(4)
+        .new_codec();
+    let err = short.encode(&[1u8; 3][..], &mut dst).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LengthDelimitedEncodeError::ItemTooShort { length: 3, min: 4 }
+        ),
+        "{err:?}"
+    );
+    assert!(dst.is_empty());
+}

@@ -106,6 +106,14 @@ pub enum LengthDelimitedEncodeError {
         /// The largest item this codec encodes.
         max: usize,
     },
+    /// The item is shorter than a positive length adjustment: the length field would be
+    /// negative.
+    ItemTooShort {
+        /// The item's length.
+        length: usize,
+        /// The shortest item this codec encodes.
+        min: usize,
+    },
     /// The transport failed.
     Io(io::Error),
 }
@@ -118,6 +126,11 @@ impl fmt::Display for LengthDelimitedEncodeError {
                 "item of {length} bytes is longer than the {max} this codec can frame; \
                  split it or widen the length field"
             ),
+            Self::ItemTooShort { length, min } => write!(
+                f,
+                "item of {length} bytes is shorter than the {min} the length adjustment \
+                 requires; check the codec's length_adjustment"
+            ),
             Self::Io(err) => write!(f, "transport error: {err}"),
         }
     }
@@ -127,7 +140,7 @@ impl Error for LengthDelimitedEncodeError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Io(err) => Some(err),
-            Self::ItemTooLong { .. } => None,
+            Self::ItemTooLong { .. } | Self::ItemTooShort { .. } => None,
         }
     }
 }

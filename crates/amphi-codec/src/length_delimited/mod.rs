@@ -45,6 +45,10 @@ pub struct LengthDelimitedCodec {
     head_need: usize,
     skip: usize,
     max: usize,
+    /// Item lengths the encoder can frame: `encode_min..=encode_max` (empty when
+    /// `encode_min > encode_max`).
+    encode_min: usize,
+    encode_max: usize,
     /// The frame whose header was parsed: its length after the skip.
     pending: Option<usize>,
     /// Stream offset of the next byte in the buffer.
@@ -76,15 +80,37 @@ impl LengthDelimitedCodec {
             .checked_add(config.field_len)
             .unwrap_or_else(|| panic!("length_field_offset + length_field_length overflows usize"));
         let skip = config.num_skip.unwrap_or(head_len);
-        Self {
+        let mut codec = Self {
             config,
             head_len,
             head_need: head_len.max(skip),
             skip,
-            max: config.effective_max(),
+            max: 0,
+            encode_min: 0,
+            encode_max: 0,
             pending: None,
             consumed: 0,
             frame_start: 0,
+        };
+        codec.set_limits();
+        codec
+    }
+
+    /// Derives the decode maximum and the encodable item lengths from the configuration.
+    fn set_limits(&mut self) {
+        self.max = self.config.effective_max();
+        // An item of length `n` has field `n - adjustment`, which must lie in
+        // `0..=field_max`; and `n` must not exceed the maximum frame length.
+        let adjustment = self.config.adjustment as i128;
+        let lowest = adjustment.max(0);
+        let highest = (i128::from(self.config.field_max()) + adjustment).min(self.max as i128);
+        if highest < lowest {
+            // No length is expressible (a negative adjustment larger than the field).
+            self.encode_min = usize::MAX;
+            self.encode_max = 0;
+        } else {
+            self.encode_min = usize::try_from(lowest).unwrap_or(usize::MAX);
+            self.encode_max = usize::try_from(highest).unwrap_or(usize::MAX);
         }
     }
 
@@ -96,7 +122,7 @@ impl LengthDelimitedCodec {
     /// Sets the maximum frame length; it is clamped to what the length field can express.
     pub fn set_max_frame_length(&mut self, max: usize) {
         self.config.max_frame = max;
-        self.max = self.config.effective_max();
+        self.set_limits();
     }
 
     /// The format this codec speaks.
@@ -223,25 +249,22 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
-        let too_long = LengthDelimitedEncodeError::ItemTooLong {
-            length,
-            max: self.max,
-        };
-        if length > self.max {
-            return Err(too_long);
+        if length > self.encode_max {
+            return Err(LengthDelimitedEncodeError::ItemTooLong {
+                length,
+                max: self.encode_max,
+            });
         }
-        let adjustment = self.config.adjustment;
-        let field = if adjustment >= 0 {
-            (length as u64).checked_sub(adjustment.unsigned_abs() as u64)
-        } else {
-            (length as u64).checked_add(adjustment.unsigned_abs() as u64)
-        };
-        let Some(field) = field.filter(|&f| f <= self.config.field_max()) else {
-            return Err(too_long);
-        };
+        if length < self.encode_min {
+            return Err(LengthDelimitedEncodeError::ItemTooShort {
+                length,
+                min: self.encode_min,
+            });
+        }
+        // In range: `0 <= field <= field_max`, so the narrowing casts below keep every bit.
+        let field = (length as i128 - self.config.adjustment as i128) as u64;
         let field_len = self.config.field_len;
         dst.reserve(field_len + length);
-        // `field <= field_max`, so the narrowing casts below keep every bit.
         match (field_len, self.config.big_endian) {
             (4, true) => dst.put_u32(field as u32),
             (2, true) => dst.put_u16(field as u16),
