@@ -249,7 +249,7 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
-        if length > self.encode_max {
+        if length > self.encode_max || self.encode_min > self.encode_max {
             return Err(LengthDelimitedEncodeError::ItemTooLong {
                 length,
                 max: self.encode_max,
