@@ -55,10 +55,20 @@ impl<T> State<T> {
         self.buf.len() + self.reserved < self.cap
     }
 
-    /// Adds an item and counts it for `join`.
-    fn insert(&mut self, item: T) {
+    /// Adds an item and counts it for `join`; `true` if the buffer was empty (spinning
+    /// getters need to hear of it).
+    fn insert(&mut self, item: T) -> bool {
+        let was_empty = self.buf.len() == 0;
         self.buf.push(item);
         self.unfinished += 1;
+        was_empty
+    }
+
+    /// Takes the next item; the flag is `true` if the queue was full (spinning putters need
+    /// to hear of it).
+    fn remove(&mut self) -> Option<(T, bool)> {
+        let was_full = !self.has_room();
+        self.buf.pop().map(|item| (item, was_full))
     }
 }
 
@@ -121,12 +131,13 @@ impl<T> Shared<T> {
         let mut backoff =
             (!cfg!(amphi_loom) && matches!(strategy, Strategy::Blocking(_))).then(Backoff::new);
         loop {
+            // Read before the attempt, so a change right after a failed attempt is seen.
+            let seen = self.version.load(Ordering::Acquire);
             if let Some(done) = attempt(&mut lock(&self.state)) {
                 *listener = None;
                 return Poll::Ready(Some(done));
             }
             if let Some(spin) = backoff.take() {
-                let seen = self.version.load(Ordering::Acquire);
                 while !spin.is_completed() && self.version.load(Ordering::Acquire) == seen {
                     spin.snooze();
                 }
@@ -165,29 +176,37 @@ impl<T> Shared<T> {
         self.version.fetch_add(1, Ordering::Release);
     }
 
-    /// Wakes one more getter.
-    pub(crate) fn wake_getter(&self) {
-        self.changed();
+    /// Wakes one more getter; `spinners` when the put made an empty queue non-empty (only
+    /// then can a getter be spinning). Skipping the version bump otherwise keeps producer and
+    /// consumer off a shared cache line on the busy path.
+    pub(crate) fn wake_getter(&self, spinners: bool) {
+        if spinners {
+            self.changed();
+        }
         self.getters.notify_additional(1);
     }
 
-    /// Wakes one more putter or reserver.
-    pub(crate) fn wake_putter(&self) {
-        self.changed();
+    /// Wakes one more putter or reserver; `spinners` when a slot was freed in a full queue.
+    pub(crate) fn wake_putter(&self, spinners: bool) {
+        if spinners {
+            self.changed();
+        }
         self.putters.notify_additional(1);
     }
 
     // ---- attempts, run under the lock ----
 
     /// Puts `item` if there is room. Leaves `item` in place if full.
-    pub(crate) fn attempt_put(state: &mut State<T>, item: &mut Option<T>) -> Option<Result<(), T>> {
+    pub(crate) fn attempt_put(
+        state: &mut State<T>,
+        item: &mut Option<T>,
+    ) -> Option<Result<bool, T>> {
         let value = item.take()?;
         if state.closed {
             return Some(Err(value));
         }
         if state.has_room() {
-            state.insert(value);
-            Some(Ok(()))
+            Some(Ok(state.insert(value)))
         } else {
             *item = Some(value);
             None
@@ -195,9 +214,9 @@ impl<T> Shared<T> {
     }
 
     /// Takes an item, or reports closed-and-drained.
-    pub(crate) fn attempt_get(state: &mut State<T>) -> Option<Result<T, ()>> {
-        match state.buf.pop() {
-            Some(item) => Some(Ok(item)),
+    pub(crate) fn attempt_get(state: &mut State<T>) -> Option<Result<(T, bool), ()>> {
+        match state.remove() {
+            Some(taken) => Some(Ok(taken)),
             None if state.closed => Some(Err(())),
             None => None,
         }
@@ -221,8 +240,8 @@ impl<T> Shared<T> {
         let mut slot = Some(item);
         let result = Self::attempt_put(&mut lock(&self.state), &mut slot);
         match (result, slot) {
-            (Some(Ok(())), _) => {
-                self.wake_getter();
+            (Some(Ok(was_empty)), _) => {
+                self.wake_getter(was_empty);
                 Ok(())
             }
             (Some(Err(item)), _) => Err(TryPutError::Closed(item)),
@@ -235,8 +254,8 @@ impl<T> Shared<T> {
     pub(crate) fn try_get(&self) -> Result<T, TryGetError> {
         let result = Self::attempt_get(&mut lock(&self.state));
         match result {
-            Some(Ok(item)) => {
-                self.wake_putter();
+            Some(Ok((item, was_full))) => {
+                self.wake_putter(was_full);
                 Ok(item)
             }
             Some(Err(())) => Err(TryGetError::Closed),
@@ -246,12 +265,12 @@ impl<T> Shared<T> {
 
     /// Fills a reserved slot. Never fails: the slot was promised.
     pub(crate) fn put_reserved(&self, item: T) {
-        {
+        let was_empty = {
             let mut state = lock(&self.state);
             state.reserved = state.reserved.saturating_sub(1);
-            state.insert(item);
-        }
-        self.wake_getter();
+            state.insert(item)
+        };
+        self.wake_getter(was_empty);
     }
 
     /// Gives a reserved slot back unused.
@@ -260,7 +279,7 @@ impl<T> Shared<T> {
             let mut state = lock(&self.state);
             state.reserved = state.reserved.saturating_sub(1);
         }
-        self.wake_putter();
+        self.wake_putter(true);
     }
 
     /// Puts `item`, evicting one item first if the queue is full.
@@ -281,10 +300,11 @@ impl<T> Shared<T> {
                 }
                 evicted
             };
-            state.insert(item);
-            evicted
+            let was_empty = state.insert(item);
+            (evicted, was_empty)
         };
-        self.wake_getter();
+        let (evicted, was_empty) = evicted;
+        self.wake_getter(was_empty);
         if evicted.is_some() {
             self.after_task_done_check();
         }

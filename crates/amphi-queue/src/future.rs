@@ -73,8 +73,8 @@ impl<T> Put<'_, T> {
         match shared.wait(Waiters::Putters, &mut self.listener, strategy, |state| {
             Shared::attempt_put(state, item)
         }) {
-            Poll::Ready(Some(Ok(()))) => {
-                shared.wake_getter();
+            Poll::Ready(Some(Ok(was_empty))) => {
+                shared.wake_getter(was_empty);
                 Poll::Ready(Some(Ok(())))
             }
             Poll::Ready(Some(Err(item))) => Poll::Ready(Some(Err(PutError(item)))),
@@ -117,8 +117,8 @@ pub(crate) fn poll_get<T>(
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<T, GetError>>> {
     match shared.wait(Waiters::Getters, listener, strategy, Shared::attempt_get) {
-        Poll::Ready(Some(Ok(item))) => {
-            shared.wake_putter();
+        Poll::Ready(Some(Ok((item, was_full)))) => {
+            shared.wake_putter(was_full);
             Poll::Ready(Some(Ok(item)))
         }
         Poll::Ready(Some(Err(()))) => Poll::Ready(Some(Err(GetError))),
