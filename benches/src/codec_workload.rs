@@ -123,13 +123,13 @@ impl asynchronous_codec::Decoder for U32LengthCodec {
 }
 
 impl asynchronous_codec::Encoder for U32LengthCodec {
-    type Item<'a> = Bytes;
+    type Item<'a> = &'a [u8];
     type Error = std::io::Error;
 
-    fn encode(&mut self, src: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
+    fn encode(&mut self, src: &[u8], dst: &mut BytesMut) -> Result<(), Self::Error> {
         dst.reserve(U32_LENGTH + src.len());
         dst.put_u32(src.len() as u32);
-        dst.extend_from_slice(&src);
+        dst.extend_from_slice(src);
         Ok(())
     }
 }

@@ -47,6 +47,7 @@ impl Decoder for BytesCodec {
 impl Encoder<Bytes> for BytesCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(&item);
         Ok(())
@@ -56,6 +57,7 @@ impl Encoder<Bytes> for BytesCodec {
 impl Encoder<&[u8]> for BytesCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(item);
         Ok(())
@@ -65,6 +67,7 @@ impl Encoder<&[u8]> for BytesCodec {
 impl Encoder<BytesMut> for BytesCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, item: BytesMut, dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(&item);
         Ok(())

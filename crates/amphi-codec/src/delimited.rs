@@ -197,6 +197,7 @@ fn finish(split: Split, max: usize) -> Result<Option<Bytes>, DelimitedError> {
 impl Encoder<Bytes> for DelimitedCodec {
     type Error = DelimitedError;
 
+    #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), DelimitedError> {
         self.encode(&item[..], dst)
     }
@@ -205,6 +206,7 @@ impl Encoder<Bytes> for DelimitedCodec {
 impl Encoder<&[u8]> for DelimitedCodec {
     type Error = DelimitedError;
 
+    #[inline]
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), DelimitedError> {
         dst.reserve(item.len() + 1);
         dst.extend_from_slice(item);

@@ -109,6 +109,7 @@ impl Decoder for LinesCodec {
 impl Encoder<&str> for LinesCodec {
     type Error = LinesError;
 
+    #[inline]
     fn encode(&mut self, line: &str, dst: &mut BytesMut) -> Result<(), LinesError> {
         dst.reserve(line.len() + 1);
         dst.extend_from_slice(line.as_bytes());
@@ -120,6 +121,7 @@ impl Encoder<&str> for LinesCodec {
 impl Encoder<String> for LinesCodec {
     type Error = LinesError;
 
+    #[inline]
     fn encode(&mut self, line: String, dst: &mut BytesMut) -> Result<(), LinesError> {
         self.encode(line.as_str(), dst)
     }

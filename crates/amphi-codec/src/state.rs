@@ -143,7 +143,20 @@ impl WriteHalf {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_ready<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        if self.buf.len() < self.high_water.max(1) {
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_drain_below_mark(cx, io)
+    }
+
+    /// Writes until the buffer is under the high-water mark.
+    #[cold]
+    fn poll_drain_below_mark<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
@@ -156,6 +169,7 @@ impl WriteHalf {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     pub(crate) fn start_send<E, I>(&mut self, codec: &mut E, item: I) -> Result<(), E::Error>
     where
         E: Encoder<I>,

@@ -49,6 +49,8 @@ pub struct LengthDelimitedCodec {
     /// `encode_min > encode_max`).
     encode_min: usize,
     encode_max: usize,
+    /// 4-byte big-endian field, no adjustment: the encoder's fast path.
+    plain: bool,
     /// The frame whose header was parsed: its length after the skip.
     pending: Option<usize>,
     /// Stream offset of the next byte in the buffer.
@@ -88,6 +90,7 @@ impl LengthDelimitedCodec {
             max: 0,
             encode_min: 0,
             encode_max: 0,
+            plain: config.field_len == 4 && config.big_endian && config.adjustment == 0,
             pending: None,
             consumed: 0,
             frame_start: 0,
@@ -249,6 +252,13 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
+        if self.plain && length <= self.encode_max {
+            // The default format: 4-byte big-endian length, no adjustment.
+            dst.reserve(4 + length);
+            dst.put_u32(length as u32);
+            dst.extend_from_slice(item);
+            return Ok(());
+        }
         if length > self.encode_max || self.encode_min > self.encode_max {
             return Err(LengthDelimitedEncodeError::ItemTooLong {
                 length,
@@ -281,6 +291,7 @@ impl LengthDelimitedCodec {
 impl Encoder<Bytes> for LengthDelimitedCodec {
     type Error = LengthDelimitedEncodeError;
 
+    #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(&item, dst)
     }
@@ -289,6 +300,7 @@ impl Encoder<Bytes> for LengthDelimitedCodec {
 impl Encoder<&[u8]> for LengthDelimitedCodec {
     type Error = LengthDelimitedEncodeError;
 
+    #[inline]
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(item, dst)
     }
@@ -297,6 +309,7 @@ impl Encoder<&[u8]> for LengthDelimitedCodec {
 impl Encoder<BytesMut> for LengthDelimitedCodec {
     type Error = LengthDelimitedEncodeError;
 
+    #[inline]
     fn encode(&mut self, item: BytesMut, dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(&item, dst)
     }
