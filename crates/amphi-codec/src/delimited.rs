@@ -15,8 +15,14 @@ pub const DEFAULT_MAX_LENGTH: usize = 64 * 1024;
 
 /// What the splitter found at the front of the buffer.
 pub(crate) enum Split {
-    /// A frame without its delimiter, and the stream offset of its first byte.
-    Frame(BytesMut, u64),
+    /// A frame at the front of the buffer: `len` bytes without the delimiter, `consume`
+    /// bytes with it (equal at end of stream), and the stream offset of its first byte.
+    /// The caller takes `consume` bytes off the buffer.
+    Frame {
+        len: usize,
+        consume: usize,
+        offset: u64,
+    },
     /// No delimiter yet.
     NeedMore,
     /// No delimiter within the limit; the frame starting at this offset is being skipped.
@@ -47,7 +53,7 @@ impl Splitter {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn split(&mut self, src: &mut BytesMut) -> Split {
         if self.discarding && !self.discard(src) {
             return Split::NeedMore;
@@ -59,10 +65,12 @@ impl Splitter {
                 let end = from + i;
                 self.next_index = 0;
                 let offset = self.consumed;
-                let mut frame = src.split_to(end + 1);
-                frame.truncate(end);
                 self.consumed += end as u64 + 1;
-                Split::Frame(frame, offset)
+                Split::Frame {
+                    len: end,
+                    consume: end + 1,
+                    offset,
+                }
             }
             None if src.len() > self.max => {
                 self.discarding = true;
@@ -111,7 +119,11 @@ impl Splitter {
                 let offset = self.consumed;
                 self.consumed += src.len() as u64;
                 self.next_index = 0;
-                Split::Frame(src.split(), offset)
+                Split::Frame {
+                    len: src.len(),
+                    consume: src.len(),
+                    offset,
+                }
             }
             other => other,
         }
@@ -173,12 +185,15 @@ impl Decoder for DelimitedCodec {
     type Item = Bytes;
     type Error = DelimitedError;
 
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DelimitedError> {
-        finish(self.splitter.split(src), self.splitter.max)
+        let split = self.splitter.split(src);
+        finish(split, src, self.splitter.max)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DelimitedError> {
-        finish(self.splitter.split_eof(src), self.splitter.max)
+        let split = self.splitter.split_eof(src);
+        finish(split, src, self.splitter.max)
     }
 
     fn is_recoverable(&self, error: &DelimitedError) -> bool {
@@ -186,9 +201,15 @@ impl Decoder for DelimitedCodec {
     }
 }
 
-fn finish(split: Split, max: usize) -> Result<Option<Bytes>, DelimitedError> {
+#[inline]
+fn finish(split: Split, src: &mut BytesMut, max: usize) -> Result<Option<Bytes>, DelimitedError> {
     match split {
-        Split::Frame(frame, _) => Ok(Some(frame.freeze())),
+        Split::Frame { len, consume, .. } => {
+            // Zero-copy: the frame and its delimiter leave the buffer together.
+            let mut frame = src.split_to(consume).freeze();
+            frame.truncate(len);
+            Ok(Some(frame))
+        }
         Split::NeedMore => Ok(None),
         Split::TooLong(offset) => Err(DelimitedError::FrameTooLong { offset, max }),
     }

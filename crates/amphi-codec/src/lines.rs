@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::delimited::{DEFAULT_MAX_LENGTH, Split, Splitter};
@@ -27,7 +27,7 @@ use crate::encoder::Encoder;
 ///
 /// ```
 /// use amphi_codec::{Decoder, LinesCodec, LinesError};
-/// use bytes::{BufMut, BytesMut};
+/// use bytes::{Buf, BufMut, BytesMut};
 ///
 /// let mut codec = LinesCodec::with_max_length(8);
 /// let mut buf = BytesMut::from(&b"ok\r\nmuch too long\nfine\n"[..]);
@@ -64,19 +64,29 @@ impl LinesCodec {
         self.splitter.max
     }
 
-    fn finish(&self, split: Split) -> Result<Option<String>, LinesError> {
+    /// Copies the line out of the buffer (no reference-counted split: the `String` is a
+    /// copy anyway) and drops it and its line ending from the buffer.
+    #[inline(always)]
+    fn finish(&self, split: Split, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
         match split {
-            Split::Frame(mut line, offset) => {
-                if line.last() == Some(&b'\r') {
-                    line.truncate(line.len() - 1);
+            Split::Frame {
+                len,
+                consume,
+                offset,
+            } => {
+                let mut line = &src[..len];
+                if let [rest @ .., b'\r'] = line {
+                    line = rest;
                 }
-                match std::str::from_utf8(&line) {
+                let result = match std::str::from_utf8(line) {
                     Ok(text) => Ok(Some(text.to_owned())),
                     Err(err) => Err(LinesError::InvalidUtf8 {
                         offset,
                         valid_up_to: err.valid_up_to(),
                     }),
-                }
+                };
+                src.advance(consume);
+                result
             }
             Split::NeedMore => Ok(None),
             Split::TooLong(offset) => Err(LinesError::LineTooLong {
@@ -91,14 +101,15 @@ impl Decoder for LinesCodec {
     type Item = String;
     type Error = LinesError;
 
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
         let split = self.splitter.split(src);
-        self.finish(split)
+        self.finish(split, src)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
         let split = self.splitter.split_eof(src);
-        self.finish(split)
+        self.finish(split, src)
     }
 
     fn is_recoverable(&self, error: &LinesError) -> bool {
