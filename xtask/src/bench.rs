@@ -30,6 +30,9 @@ pub(crate) struct BenchOptions {
 }
 
 /// Builds, lists, measures and records; returns the run information.
+///
+/// A failing bench binary does not stop the others (`--no-fail-fast`), and the run is recorded
+/// anyway with the failure in [`RunInfo::failure`], so that the report shows what was measured.
 pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let base = vec![
@@ -65,7 +68,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
     );
 
     let mut measure = base;
-    measure.push("--".to_owned());
+    measure.extend(["--no-fail-fast".to_owned(), "--".to_owned()]);
     measure.extend(
         options
             .profile
@@ -73,7 +76,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
     );
     let started = machine::now_unix();
     let measure_start = Instant::now();
-    run_cargo(&cargo, &measure, options, false)?;
+    let failure = run_cargo(&cargo, &measure, options, false).err();
     let measure_secs = measure_start.elapsed().as_secs();
     eprintln!(
         "xtask: build {}, measuring {}",
@@ -92,6 +95,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
         machine: machine::describe(),
         toolchain: machine::toolchain(&options.workspace),
         commit: machine::commit(&options.workspace),
+        failure: failure.map(|e| e.to_string()).unwrap_or_default(),
     };
     info.save(&options.criterion_dir)?;
     Ok(info)

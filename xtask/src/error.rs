@@ -39,6 +39,8 @@ pub(crate) enum Error {
         /// Its exit status, as printed by the OS.
         status: String,
     },
+    /// Some benchmarks failed; the others were measured and reported.
+    BenchFailed(String),
     /// The criterion directory holds no usable result.
     NoResults {
         /// The directory that was searched.
@@ -86,6 +88,11 @@ impl fmt::Display for Error {
             Self::Json { path, message } => {
                 write!(f, "unexpected JSON in {}: {message}", path.display())
             }
+            Self::BenchFailed(failure) => write!(
+                f,
+                "{failure}; the report shows the benchmarks that did run (see the output above \
+                 for the failing one)"
+            ),
             Self::Spawn { command, source } => write!(f, "could not start `{command}`: {source}"),
             Self::CommandFailed { command, status } => write!(f, "`{command}` failed: {status}"),
             Self::NoResults { dir, rejected } => {

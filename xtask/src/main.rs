@@ -96,11 +96,15 @@ fn run(args: &[String]) -> Result<()> {
                 command: bench::shell_line(&invoked_as, args.get(1..).unwrap_or_default()),
                 workspace: workspace.clone(),
             };
-            bench::run(&options)?;
+            let info = bench::run(&options)?;
             if report {
                 write_report(&workspace, &common)?;
             }
-            Ok(())
+            if info.failure.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::BenchFailed(info.failure))
+            }
         }
     }
 }

@@ -53,6 +53,13 @@ pub(crate) fn generate(options: &ReportOptions) -> Result<Written> {
             None
         }
     };
+    if let Some(info) = run.as_ref().filter(|info| !info.failure.is_empty()) {
+        notes.push(format!(
+            "measuring did not finish cleanly: {}; results of the failing bench binary may be \
+             missing",
+            info.failure
+        ));
+    }
     let mut measurements = loaded.measurements;
     if let Some(info) = &run {
         // Results written after the recorded run ended come from a later plain `cargo bench`:
@@ -410,6 +417,7 @@ mod tests {
             machine: "2 CPUs (nproc), Test CPU".into(),
             toolchain: "rustc 1.95.0".into(),
             commit: "abc".into(),
+            failure: "`cargo bench` failed: exit status: 101".into(),
         };
         run.save(criterion.path()).expect("save");
         // Everything on disk predates this (future) run: nothing is left to report.
@@ -428,6 +436,12 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| command | `scripts/bench --quick` |"), "{md}");
+        assert!(
+            md.contains(
+                "- measuring did not finish cleanly: `cargo bench` failed: exit status: 101;"
+            ),
+            "{md}"
+        );
         assert!(
             md.contains("| which ran | `cargo bench -p amphi-benches --bench '*' -- --quick` |"),
             "{md}"

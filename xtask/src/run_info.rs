@@ -34,6 +34,8 @@ pub(crate) struct RunInfo {
     pub(crate) toolchain: String,
     /// The commit measured.
     pub(crate) commit: String,
+    /// Why measuring failed (a bench binary exited with an error); empty when it did not.
+    pub(crate) failure: String,
 }
 
 impl RunInfo {
@@ -55,6 +57,7 @@ impl RunInfo {
             "machine": self.machine,
             "toolchain": self.toolchain,
             "commit": self.commit,
+            "failure": self.failure,
         });
         let path = Self::path(criterion_dir);
         fs::create_dir_all(criterion_dir)
@@ -95,6 +98,11 @@ impl RunInfo {
             machine: text("machine")?,
             toolchain: text("toolchain")?,
             commit: text("commit")?,
+            failure: value
+                .get("failure")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         }))
     }
 }
@@ -112,6 +120,7 @@ mod tests {
             command: "scripts/bench --quick".into(),
             started: 42,
             benchmarks: 3,
+            failure: "`cargo bench` failed: exit status: 101".into(),
             ..RunInfo::default()
         };
         info.save(dir.path()).expect("save");
