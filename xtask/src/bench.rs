@@ -27,6 +27,8 @@ pub(crate) struct BenchOptions {
     pub(crate) workspace: PathBuf,
     /// The command as typed, for the report.
     pub(crate) command: String,
+    /// The cargo to run (`$CARGO` under `cargo xtask`).
+    pub(crate) cargo: String,
 }
 
 /// Builds, lists, measures and records; returns the run information.
@@ -34,7 +36,7 @@ pub(crate) struct BenchOptions {
 /// A failing bench binary does not stop the others (`--no-fail-fast`), and the run is recorded
 /// anyway with the failure in [`RunInfo::failure`], so that the report shows what was measured.
 pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let cargo = options.cargo.as_str();
     let base = vec![
         "bench".to_owned(),
         "-p".to_owned(),
@@ -48,13 +50,13 @@ pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
     let build_start = Instant::now();
     let mut build = base.clone();
     build.push("--no-run".to_owned());
-    run_cargo(&cargo, &build, options, false)?;
+    run_cargo(cargo, &build, options, false)?;
     let build_secs = build_start.elapsed().as_secs();
 
     let mut list = base.clone();
     list.extend(["--".to_owned(), "--list".to_owned()]);
     list.extend(options.filter.clone());
-    let listing = run_cargo(&cargo, &list, options, true)?;
+    let listing = run_cargo(cargo, &list, options, true)?;
     let benchmarks = listing
         .lines()
         .filter(|l| l.ends_with(": benchmark"))
@@ -76,7 +78,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<RunInfo> {
     );
     let started = machine::now_unix();
     let measure_start = Instant::now();
-    let failure = run_cargo(&cargo, &measure, options, false).err();
+    let failure = run_cargo(cargo, &measure, options, false).err();
     let measure_secs = measure_start.elapsed().as_secs();
     eprintln!(
         "xtask: build {}, measuring {}",
@@ -170,6 +172,87 @@ pub(crate) fn shell_line(program: &str, args: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdir::TestDir;
+
+    /// A stand-in for cargo that lists two benchmarks and writes their criterion output.
+    const FAKE_CARGO: &str = r#"#!/bin/sh
+case " $* " in
+  *" --no-run "*) exit 0 ;;
+  *" --list "*) printf 'g/amphi: benchmark\ng/flume: benchmark\n'; exit 0 ;;
+esac
+for f in amphi flume; do
+  d="$CRITERION_HOME/g/$f/new"
+  mkdir -p "$d"
+  echo "{\"group_id\":\"g\",\"function_id\":\"$f\",\"throughput\":null}" > "$d/benchmark.json"
+  echo '{"mean":{"point_estimate":10.0,"confidence_interval":{"lower_bound":9,"upper_bound":11}}}' > "$d/estimates.json"
+done
+echo "$*" > "$CRITERION_HOME/args"
+exit EXIT
+"#;
+
+    fn fake_run(dir: &TestDir, exit: u8) -> RunInfo {
+        use std::os::unix::fs::PermissionsExt as _;
+        let cargo = dir.path().join("cargo");
+        std::fs::write(&cargo, FAKE_CARGO.replace("EXIT", &exit.to_string())).expect("write");
+        std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let options = BenchOptions {
+            profile: Profile::quick(),
+            filter: Some("g/".into()),
+            criterion_dir: dir.path().join("criterion"),
+            workspace: dir.path().to_path_buf(),
+            command: "scripts/bench --quick --filter g/".into(),
+            cargo: cargo.to_string_lossy().into_owned(),
+        };
+        run(&options).expect("run")
+    }
+
+    #[test]
+    fn runs_lists_measures_and_records() {
+        let dir = TestDir::new("bench-fake-cargo");
+        let info = fake_run(&dir, 0);
+        assert_eq!(info.benchmarks, 2);
+        assert_eq!(info.failure, "");
+        assert_eq!(info.command, "scripts/bench --quick --filter g/");
+        assert!(
+            info.cargo_command
+                .starts_with("cargo bench -p amphi-benches --bench '*' --no-fail-fast -- --quick"),
+            "{}",
+            info.cargo_command
+        );
+        assert!(
+            info.cargo_command.ends_with("--noplot g/"),
+            "{}",
+            info.cargo_command
+        );
+        let args = std::fs::read_to_string(dir.path().join("criterion/args")).expect("args");
+        assert!(args.contains("--measurement-time 1 "), "{args}");
+        let saved = RunInfo::load(&dir.path().join("criterion")).expect("load");
+        assert_eq!(saved, Some(info));
+        let written = crate::report::generate(&crate::report::ReportOptions {
+            criterion_dir: dir.path().join("criterion"),
+            out: dir.path().join("docs/benchmarks.md"),
+            include_stale: false,
+            workspace: dir.path().to_path_buf(),
+        })
+        .expect("report");
+        assert_eq!(written.groups, 1);
+    }
+
+    #[test]
+    fn a_failing_bench_is_recorded_not_fatal() {
+        let dir = TestDir::new("bench-fake-cargo-fails");
+        let info = fake_run(&dir, 101);
+        assert!(
+            info.failure.contains("exit status: 101"),
+            "{}",
+            info.failure
+        );
+        assert!(
+            dir.path()
+                .join("criterion/g/amphi/new/estimates.json")
+                .exists()
+        );
+    }
 
     #[test]
     fn shell_lines_quote_what_needs_it() {

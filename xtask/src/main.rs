@@ -95,6 +95,7 @@ fn run(args: &[String]) -> Result<()> {
                 criterion_dir,
                 command: bench::shell_line(&invoked_as, args.get(1..).unwrap_or_default()),
                 workspace: workspace.clone(),
+                cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()),
             };
             let info = bench::run(&options)?;
             if report {
