@@ -69,14 +69,25 @@ pub(crate) fn draw(path: &Path, title: &str, bars: &[Bar]) -> Result<()> {
         .y_label_area_size(label_area)
         .build_cartesian_2d((lo..hi).log_scale(), 0.0..rows)
         .map_err(|e| fail(&e))?;
+    // Our own ticks: plotters' log axis labels too few points on narrow ranges.
     chart
         .configure_mesh()
-        .disable_y_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .x_label_formatter(&|_| String::new())
         .y_labels(0)
-        .x_label_formatter(&|x| units::ratio(Some(*x)))
         .x_desc("amphi throughput / best peer's (log scale; right of 1× = amphi faster)")
         .label_style(("sans-serif", 12))
         .draw()
+        .map_err(|e| fail(&e))?;
+    let ticks = ticks(lo, hi);
+    chart
+        .draw_series(ticks.iter().map(|&t| {
+            PathElement::new(
+                [(t, 0.0), (t, rows)],
+                RGBColor(220, 220, 220).stroke_width(1),
+            )
+        }))
         .map_err(|e| fail(&e))?;
 
     // Bar k sits in the band [top - k - 1, top - k]: the first bar goes on top.
@@ -113,6 +124,15 @@ pub(crate) fn draw(path: &Path, title: &str, bars: &[Bar]) -> Result<()> {
             BLACK.stroke_width(2),
         ))
         .map_err(|e| fail(&e))?;
+    for &t in &ticks {
+        let (x, y) = chart.backend_coord(&(t, 0.0));
+        let style = ("sans-serif", 12)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(tick_label(t), (x, y + 6), style))
+            .map_err(|e| fail(&e))?;
+    }
     // The group names, right-aligned against the y axis (drawn here, not as axis labels, so
     // that each sits exactly beside its bar).
     for (k, bar) in bars.iter().enumerate() {
@@ -122,6 +142,30 @@ pub(crate) fn draw(path: &Path, title: &str, bars: &[Bar]) -> Result<()> {
     }
     root.present().map_err(|e| fail(&e))?;
     Ok(())
+}
+
+/// The 1-2-5 ratios inside `lo..hi`, every one when there are few, else the decades and halves.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let all: Vec<f64> = (-4..=4)
+        .flat_map(|decade| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(decade)))
+        .filter(|t| *t >= lo && *t <= hi)
+        .collect();
+    if all.len() <= 10 {
+        all
+    } else {
+        all.into_iter()
+            .filter(|t| {
+                let mantissa = t / 10f64.powf(t.log10().floor());
+                (mantissa - 1.0).abs() < 1e-9 || (mantissa - 5.0).abs() < 1e-9
+            })
+            .collect()
+    }
+}
+
+/// A tick's label with no more digits than it needs: `0.05×`, `1×`, `20×`.
+fn tick_label(t: f64) -> String {
+    let decimals = (-t.log10().floor()).max(0.0) as usize;
+    format!("{t:.decimals$}×")
 }
 
 /// A log range symmetric around 1 that holds every ratio with room for its label.
@@ -216,5 +260,16 @@ mod tests {
         assert!(lo < 1.0 / 50.0 && hi > 50.0 && ((lo * hi) - 1.0).abs() < 1e-9);
         let (lo, hi) = x_range(&[]);
         assert!(lo < 0.5 && hi > 2.0);
+        assert_eq!(ticks(lo, hi), [0.5, 1.0, 2.0]);
+        let labels: Vec<_> = [0.05, 0.1, 0.2, 1.0, 5.0, 50.0].map(tick_label).into();
+        assert_eq!(labels, ["0.05×", "0.1×", "0.2×", "1×", "5×", "50×"]);
+        assert_eq!(
+            ticks(0.009, 110.0),
+            [0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 50.0, 100.0]
+        );
+        assert_eq!(
+            ticks(0.04, 30.0),
+            [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
+        );
     }
 }
