@@ -11,13 +11,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use crossbeam_utils::Backoff;
-
 use crate::buffer::Buffer;
 use crate::error::{TaskDoneError, TryGetError, TryPutError};
 #[cfg(not(amphi_loom))]
 use crate::sync::Listener as _;
-use crate::sync::{AtomicUsize, Event, EventListener, Mutex, Ordering, lock};
+use crate::sync::{Arc, AtomicUsize, Event, EventListener, Mutex, Ordering, lock};
 
 /// How a wait waits: by polling (async face) or by parking the thread (blocking face).
 pub(crate) enum Strategy<'a, 'b> {
@@ -25,6 +23,52 @@ pub(crate) enum Strategy<'a, 'b> {
     Async(&'a mut Context<'b>),
     /// Park the thread, until the deadline if there is one.
     Blocking(Option<Instant>),
+}
+
+/// The bounded spin of a blocking wait: a few rounds of `spin_loop` hints doubling from 1 to
+/// 64, then up to [`SpinWait::YIELDS`] OS yields, watching the version counter (one shared
+/// load per round, no lock). About 130 pause instructions and, at most, 64 `sched_yield`s per
+/// wait, tens of microseconds; then the thread parks. On a one-core machine it only yields.
+pub(crate) struct SpinWait {
+    step: u32,
+    yields: u32,
+}
+
+impl SpinWait {
+    const SPIN_STEPS: u32 = 7;
+    const YIELDS: u32 = 64;
+
+    fn new() -> Self {
+        // Asked once per process: `available_parallelism` may read cgroup files.
+        static ONE_CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let one_core = *ONE_CORE.get_or_init(|| {
+            std::thread::available_parallelism().map_or(true, |n| n.get() == 1)
+        });
+        SpinWait {
+            step: if one_core { Self::SPIN_STEPS } else { 0 },
+            yields: 0,
+        }
+    }
+
+    /// Waits until `version` moves off `seen` (`true`) or the budget is spent (`false`).
+    fn until_changed(&mut self, version: &AtomicUsize, seen: usize) -> bool {
+        loop {
+            if version.load(Ordering::Acquire) != seen {
+                return true;
+            }
+            if self.step < Self::SPIN_STEPS {
+                for _ in 0..(1u32 << self.step) {
+                    std::hint::spin_loop();
+                }
+                self.step += 1;
+            } else if self.yields < Self::YIELDS {
+                std::thread::yield_now();
+                self.yields += 1;
+            } else {
+                return false;
+            }
+        }
+    }
 }
 
 /// The events waiters listen on.
@@ -36,6 +80,19 @@ pub(crate) enum Waiters {
     Putters,
     /// Joiners, woken when the unfinished count reaches zero.
     Joiners,
+}
+
+/// A registered listener, counted so that notifiers can skip the event entirely while
+/// nobody listens (event-listener's `notify` always takes its own lock and a fence).
+pub(crate) struct Waiting {
+    listener: Option<EventListener>,
+    count: Arc<AtomicUsize>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Everything under the lock.
@@ -78,6 +135,8 @@ pub(crate) struct Shared<T> {
     getters: Event,
     putters: Event,
     joiners: Event,
+    /// How many listeners each event has (see [`Waiting`]).
+    listening: [Arc<AtomicUsize>; 3],
     /// Bumped after every change that can unblock a waiter; spinning waiters watch it instead
     /// of taking the lock.
     version: AtomicUsize,
@@ -96,8 +155,24 @@ impl<T> Shared<T> {
             getters: Event::new(),
             putters: Event::new(),
             joiners: Event::new(),
+            listening: [
+                Arc::new(AtomicUsize::new(0)),
+                Arc::new(AtomicUsize::new(0)),
+                Arc::new(AtomicUsize::new(0)),
+            ],
             version: AtomicUsize::new(0),
         }
+    }
+
+    fn listening(&self, waiters: Waiters) -> &Arc<AtomicUsize> {
+        &self.listening[waiters as usize]
+    }
+
+    /// Whether anyone listens on `waiters`' event. The count is raised before a waiter's
+    /// re-check under the lock, and read after the notifier's change under the lock, so a
+    /// notifier that reads zero made its change before that re-check, which then sees it.
+    fn anyone_listening(&self, waiters: Waiters) -> bool {
+        self.listening(waiters).load(Ordering::SeqCst) != 0
     }
 
     fn event(&self, waiters: Waiters) -> &Event {
@@ -120,16 +195,16 @@ impl<T> Shared<T> {
     pub(crate) fn wait<R>(
         &self,
         waiters: Waiters,
-        listener: &mut Option<EventListener>,
+        listener: &mut Option<Waiting>,
         strategy: &mut Strategy<'_, '_>,
         mut attempt: impl FnMut(&mut State<T>) -> Option<R>,
     ) -> Poll<Option<R>> {
-        // Blocking waits first spin and yield briefly (a bounded `Backoff`, about ten rounds):
-        // on a multi-core machine the other side often frees a slot or brings an item within
+        // Blocking waits first spin, then yield, for a bounded while (see `SpinWait`): on a
+        // multi-core machine the other side often frees a slot or brings an item within
         // microseconds, far sooner than a park and wake-up round trip. Async waits never spin.
         // Loom models skip the spin: it only multiplies the interleavings without changing them.
-        let mut backoff =
-            (!cfg!(amphi_loom) && matches!(strategy, Strategy::Blocking(_))).then(Backoff::new);
+        let mut may_spin = !cfg!(amphi_loom) && matches!(strategy, Strategy::Blocking(_));
+        let mut spin: Option<SpinWait> = None;
         loop {
             // Read before the attempt, so a change right after a failed attempt is seen.
             let seen = self.version.load(Ordering::Acquire);
@@ -137,32 +212,40 @@ impl<T> Shared<T> {
                 *listener = None;
                 return Poll::Ready(Some(done));
             }
-            if let Some(spin) = backoff.take() {
-                while !spin.is_completed() && self.version.load(Ordering::Acquire) == seen {
-                    spin.snooze();
+            if may_spin {
+                // Made only once a wait is really needed: the first call reads the core count.
+                let budget = spin.get_or_insert_with(SpinWait::new);
+                if budget.until_changed(&self.version, seen) {
+                    continue; // something changed: attempt again, with what is left of the budget
                 }
-                if !spin.is_completed() {
-                    backoff = Some(spin); // something changed: try again, still spinning
-                }
-                continue;
+                may_spin = false;
             }
             let Some(mut current) = listener.take() else {
-                // Listen, then loop to check again: a notification sent after the check above
-                // reaches this listener.
-                *listener = Some(self.event(waiters).listen());
+                // Count, listen, then loop to check again: a notification sent after the
+                // check above reaches this listener.
+                let count = Arc::clone(self.listening(waiters));
+                count.fetch_add(1, Ordering::SeqCst);
+                *listener = Some(Waiting {
+                    listener: Some(self.event(waiters).listen()),
+                    count,
+                });
                 continue;
             };
+            let Some(mut inner) = current.listener.take() else {
+                continue; // unreachable: a `Waiting` holds its listener until consumed here
+            };
             match strategy {
-                Strategy::Async(cx) => match Pin::new(&mut current).poll(cx) {
+                Strategy::Async(cx) => match Pin::new(&mut inner).poll(cx) {
                     Poll::Ready(()) => {}
                     Poll::Pending => {
+                        current.listener = Some(inner);
                         *listener = Some(current);
                         return Poll::Pending;
                     }
                 },
-                Strategy::Blocking(None) => current.wait(),
+                Strategy::Blocking(None) => inner.wait(),
                 Strategy::Blocking(Some(deadline)) => {
-                    if current.wait_deadline(*deadline).is_none() {
+                    if inner.wait_deadline(*deadline).is_none() {
                         let last = attempt(&mut lock(&self.state));
                         return Poll::Ready(last);
                     }
@@ -183,7 +266,9 @@ impl<T> Shared<T> {
         if spinners {
             self.changed();
         }
-        self.getters.notify_additional(1);
+        if self.anyone_listening(Waiters::Getters) {
+            self.getters.notify_additional(1);
+        }
     }
 
     /// Wakes one more putter or reserver; `spinners` when a slot was freed in a full queue.
@@ -191,7 +276,9 @@ impl<T> Shared<T> {
         if spinners {
             self.changed();
         }
-        self.putters.notify_additional(1);
+        if self.anyone_listening(Waiters::Putters) {
+            self.putters.notify_additional(1);
+        }
     }
 
     // ---- attempts, run under the lock ----
@@ -354,7 +441,9 @@ impl<T> Shared<T> {
         };
         if now_zero {
             self.changed();
-            self.joiners.notify(usize::MAX);
+            if self.anyone_listening(Waiters::Joiners) {
+                self.joiners.notify(usize::MAX);
+            }
         }
         Ok(())
     }

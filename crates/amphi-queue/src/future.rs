@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use crate::Queue;
 use crate::core::{Shared, Strategy, Waiters};
 use crate::error::{GetError, PutError, ReserveError};
-use crate::sync::EventListener;
+use crate::core::Waiting;
 
 /// The future of [`Queue::put`].
 ///
@@ -22,7 +22,7 @@ use crate::sync::EventListener;
 pub struct Put<'a, T> {
     pub(crate) queue: &'a Queue<T>,
     pub(crate) item: Option<T>,
-    pub(crate) listener: Option<EventListener>,
+    pub(crate) listener: Option<Waiting>,
 }
 
 /// The future of [`Queue::get`].
@@ -34,7 +34,7 @@ pub struct Put<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Get<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<EventListener>,
+    pub(crate) listener: Option<Waiting>,
 }
 
 /// The future of [`Queue::reserve`].
@@ -45,7 +45,7 @@ pub struct Get<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Reserve<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<EventListener>,
+    pub(crate) listener: Option<Waiting>,
 }
 
 /// The future of [`Queue::join`].
@@ -56,7 +56,7 @@ pub struct Reserve<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Join<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<EventListener>,
+    pub(crate) listener: Option<Waiting>,
 }
 
 // None of these futures pin their fields structurally: the item is moved out by value.
@@ -113,7 +113,7 @@ impl<T> Get<'_, T> {
 /// The get wait, shared with the stream.
 pub(crate) fn poll_get<T>(
     shared: &Shared<T>,
-    listener: &mut Option<EventListener>,
+    listener: &mut Option<Waiting>,
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<T, GetError>>> {
     match shared.wait(Waiters::Getters, listener, strategy, Shared::attempt_get) {
@@ -141,7 +141,7 @@ impl<T> Future for Get<'_, T> {
 /// The reserve wait, shared with the sink.
 pub(crate) fn poll_reserve<T>(
     shared: &Shared<T>,
-    listener: &mut Option<EventListener>,
+    listener: &mut Option<Waiting>,
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<(), ReserveError>>> {
     shared

@@ -11,7 +11,7 @@ use crate::Queue;
 use crate::core::Strategy;
 use crate::error::ReserveError;
 use crate::future::{poll_get, poll_reserve};
-use crate::sync::EventListener;
+use crate::core::Waiting;
 
 /// The queue as a [`Stream`]: yields items until the queue is closed and drained.
 ///
@@ -23,7 +23,7 @@ use crate::sync::EventListener;
 /// `next().await` on it is cancel-safe, as [`Queue::get`] is.
 pub struct QueueStream<T> {
     queue: Queue<T>,
-    listener: Option<EventListener>,
+    listener: Option<Waiting>,
     done: bool,
 }
 
@@ -88,7 +88,7 @@ impl<T> Stream for QueueStream<T> {
 /// cancel-safe: a reserved slot stays with the sink until used or the sink is dropped.
 pub struct QueueSink<T> {
     queue: Queue<T>,
-    listener: Option<EventListener>,
+    listener: Option<Waiting>,
     reserved: bool,
 }
 
