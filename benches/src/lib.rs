@@ -1,3 +1,3 @@
 //! Shared benchmark workloads.
-pub mod queue_workload;
 pub mod codec_workload;
+pub mod queue_workload;
