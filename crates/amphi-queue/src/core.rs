@@ -41,9 +41,8 @@ impl SpinWait {
     fn new() -> Self {
         // Asked once per process: `available_parallelism` may read cgroup files.
         static ONE_CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let one_core = *ONE_CORE.get_or_init(|| {
-            std::thread::available_parallelism().map_or(true, |n| n.get() == 1)
-        });
+        let one_core = *ONE_CORE
+            .get_or_init(|| std::thread::available_parallelism().map_or(true, |n| n.get() == 1));
         SpinWait {
             step: if one_core { Self::SPIN_STEPS } else { 0 },
             yields: 0,

@@ -7,9 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::Queue;
+use crate::core::Waiting;
 use crate::core::{Shared, Strategy, Waiters};
 use crate::error::{GetError, PutError, ReserveError};
-use crate::core::Waiting;
 
 /// The future of [`Queue::put`].
 ///

@@ -85,7 +85,8 @@
 //! | tokio `rx.recv().await` → `None` | `q.get().await` → `Err(GetError)` |
 //! | Python `Queue.shutdown(immediate=True)` | `q.close_immediate()` |
 
-#![forbid(unsafe_code)]
+// Unsafe code lives only in `sync/spin_mutex.rs`, each block with its `// SAFETY:` argument.
+#![deny(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
 mod buffer;
