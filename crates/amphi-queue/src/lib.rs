@@ -64,11 +64,15 @@
 //!
 //! # Costs
 //!
-//! Every operation takes one short lock on the shared state; a put or get that completes
-//! wakes at most one waiter on the other side (nothing to do if none waits). On a bounded
+//! Every operation takes one short lock on the shared state (a spin-then-yield lock: the
+//! critical sections are a few instructions, and sleeping in the kernel under contention
+//! cost more than the work); a put or get that completes wakes at most one waiter on the
+//! other side, and costs one atomic load when none waits. On a bounded
 //! queue, puts and gets allocate nothing when nobody waits (the buffer is allocated up
 //! front, up to 1024 slots); a wait allocates one listener. FIFO and LIFO operations are
-//! O(1), priority ones O(log n). Waiting uses `event-listener`: no spinning.
+//! O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking wait first spins
+//! about 130 `spin_loop` hints and then yields at most 64 times, watching a version counter,
+//! before it parks; an async wait never spins.
 //!
 //! # Migrating
 //!
