@@ -34,6 +34,12 @@ use error::{Error, Result};
 use profile::Profile;
 use report::ReportOptions;
 
+/// The report of the whole suite, relative to the workspace root.
+const DEFAULT_REPORT: &str = "docs/benchmarks.md";
+
+/// Where a `--filter` run writes its report, inside the criterion directory.
+const PARTIAL_REPORT: &str = "amphi-report/benchmarks.md";
+
 /// The help text.
 const USAGE: &str = "\
 cargo xtask: amphi's workspace automation
@@ -45,7 +51,8 @@ USAGE:
 
 BENCH OPTIONS:
     --quick              criterion --quick: measuring takes under 2 minutes
-    --filter REGEX       only benchmarks whose id matches REGEX (criterion's filter)
+    --filter REGEX       only benchmarks whose id matches REGEX (criterion's filter); the
+                         report then goes to <criterion dir>/amphi-report/ unless --out
     --warm-up SECS       warm-up per benchmark (default: 1, less for large suites)
     --measure SECS       measuring per benchmark (default: 3, less for large suites so that
                          measuring fits 7.5 minutes; quick: at most 1, fitted to 75 s)
@@ -99,6 +106,7 @@ fn run(args: &[String]) -> Result<()> {
             };
             let info = bench::run(&options)?;
             if report {
+                let common = partial_out(common, options.filter.is_some(), &options.criterion_dir);
                 write_report(&workspace, &common)?;
             }
             if info.failure.is_empty() {
@@ -217,15 +225,21 @@ fn seconds(flag: &str, value: &str) -> Result<f64> {
         })
 }
 
+/// Sends the report of a filtered run into the criterion directory unless `--out` says where:
+/// a partial run must not replace the committed report of the whole suite.
+fn partial_out(mut common: Common, filtered: bool, criterion_dir: &Path) -> Common {
+    if filtered && common.out.is_none() {
+        common.out = Some(criterion_dir.join(PARTIAL_REPORT));
+    }
+    common
+}
+
 /// Writes the report and says where.
 fn write_report(workspace: &Path, common: &Common) -> Result<()> {
-    let out = bench::absolute(
-        common
-            .out
-            .as_deref()
-            .unwrap_or(Path::new("docs/benchmarks.md")),
-        &current_dir_or(workspace),
-    );
+    let out = match &common.out {
+        Some(out) => bench::absolute(out, &current_dir_or(workspace)),
+        None => workspace.join(DEFAULT_REPORT),
+    };
     let options = ReportOptions {
         criterion_dir: criterion_dir(workspace, common),
         out,
@@ -307,6 +321,25 @@ mod tests {
                     include_stale: true
                 }
             }
+        );
+    }
+
+    #[test]
+    fn filtered_runs_do_not_replace_the_committed_report() {
+        let dir = Path::new("/t/criterion");
+        let out = partial_out(Common::default(), true, dir).out;
+        assert_eq!(
+            out,
+            Some(PathBuf::from("/t/criterion/amphi-report/benchmarks.md"))
+        );
+        assert_eq!(partial_out(Common::default(), false, dir).out, None);
+        let chosen = Common {
+            out: Some("x.md".into()),
+            ..Common::default()
+        };
+        assert_eq!(
+            partial_out(chosen, true, dir).out,
+            Some(PathBuf::from("x.md"))
         );
     }
 
