@@ -13,7 +13,9 @@ use amphi_benches::queue_workload::{
     CAPACITIES, Direction, LastOut, Shape, capacity_name, time_threads,
 };
 use amphi_queue::Queue;
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use futures_lite::future::block_on;
 
 /// Messages per measured iteration.
@@ -307,7 +309,12 @@ fn throughput(c: &mut Criterion) {
     for shape in [Shape::SPSC, Shape::MPMC] {
         for cap in CAPACITIES {
             for dir in Direction::ALL {
-                let name = format!("queue/{}/{}/{}", shape.name(), capacity_name(cap), dir.name());
+                let name = format!(
+                    "queue/{}/{}/{}",
+                    shape.name(),
+                    capacity_name(cap),
+                    dir.name()
+                );
                 let mut group = c.benchmark_group(name);
                 group.sampling_mode(SamplingMode::Flat);
                 group.sample_size(10);

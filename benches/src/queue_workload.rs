@@ -72,7 +72,11 @@ impl Shape {
 
     /// The group-name segment.
     pub fn name(self) -> &'static str {
-        if self == Shape::SPSC { "spsc" } else { "mpmc2x2" }
+        if self == Shape::SPSC {
+            "spsc"
+        } else {
+            "mpmc2x2"
+        }
     }
 }
 
@@ -127,7 +131,11 @@ where
         .map(|c| c.join().expect("consumer thread panicked"))
         .sum();
     let took = start.elapsed();
-    assert_eq!(received, per_producer * shape.producers as u64, "messages lost in the workload");
+    assert_eq!(
+        received,
+        per_producer * shape.producers as u64,
+        "messages lost in the workload"
+    );
     took
 }
 
