@@ -234,6 +234,41 @@ mod tests {
     }
 
     #[test]
+    fn exact_reads_with_leftovers_and_kept_frames() {
+        // 20 KB "frames" read with exact hints, leftovers kept, every third frame kept alive
+        // (so the allocation cannot always be reclaimed).
+        let input: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut reader = &input[..];
+        let mut buf = ReadBuf::from_bytes(BytesMut::new());
+        let mut out = Vec::new();
+        let mut kept = Vec::new();
+        let frame = 20_000;
+        block_on(async {
+            loop {
+                let have = buf.data().len();
+                let rest = frame - have % frame;
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                    .await
+                    .unwrap();
+                if n == 0 {
+                    break;
+                }
+                assert!(n <= rest);
+                while buf.data().len() >= frame {
+                    let f = buf.data_mut().split_to(frame).freeze();
+                    out.extend_from_slice(&f);
+                    if out.len() % (3 * frame) == 0 {
+                        kept.push(f);
+                    }
+                }
+            }
+        });
+        out.extend_from_slice(buf.data());
+        assert_eq!(out, input);
+        assert!(kept.iter().all(|f| f.len() == frame));
+    }
+
+    #[test]
     fn survives_a_decoder_that_swaps_the_buffer() {
         let input = vec![7u8; 50_000];
         let mut reader = &input[..];
