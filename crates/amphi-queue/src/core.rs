@@ -207,7 +207,10 @@ impl<T> Shared<T> {
         loop {
             // Read before the attempt, so a change right after a failed attempt is seen.
             let seen = self.version.load(Ordering::Acquire);
-            if let Some(done) = attempt(&mut lock(&self.state)) {
+            // The guard is a temporary of this statement: the lock is released before the
+            // old listener is dropped below (dropping one can wake another thread).
+            let outcome = attempt(&mut lock(&self.state));
+            if let Some(done) = outcome {
                 *listener = None;
                 return Poll::Ready(Some(done));
             }
