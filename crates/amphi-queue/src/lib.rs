@@ -71,7 +71,7 @@
 //! queue, puts and gets allocate nothing when nobody waits (the buffer is allocated up
 //! front, up to 1024 slots); a wait allocates one listener. FIFO and LIFO operations are
 //! O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking wait first spins
-//! about 130 `spin_loop` hints and then yields at most 64 times, watching a version counter,
+//! 7 `spin_loop` hints and then yields at most 64 times, watching a version counter,
 //! before it parks; an async wait never spins.
 //!
 //! # Migrating
