@@ -46,15 +46,7 @@ impl<T> PriorityBuffer<T> {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         self.heap.push(Slot { seq, item });
-        let mut child = self.heap.len() - 1;
-        while child > 0 {
-            let parent = (child - 1) / 2;
-            if !self.before(child, parent) {
-                break;
-            }
-            self.heap.swap(child, parent);
-            child = parent;
-        }
+        self.sift_up(self.heap.len() - 1);
     }
 
     /// Takes the smallest item. O(log n).
@@ -83,17 +75,21 @@ impl<T> PriorityBuffer<T> {
         // only the leaf moved into its place may need to rise.
         let item = self.heap.swap_remove(last).item;
         if last < self.heap.len() {
-            let mut child = last;
-            while child > 0 {
-                let parent = (child - 1) / 2;
-                if !self.before(child, parent) {
-                    break;
-                }
-                self.heap.swap(child, parent);
-                child = parent;
-            }
+            self.sift_up(last);
         }
         Some(item)
+    }
+
+    /// Moves the slot at `child` up until its parent comes before it.
+    fn sift_up(&mut self, mut child: usize) {
+        while child > 0 {
+            let parent = (child - 1) / 2;
+            if !self.before(child, parent) {
+                break;
+            }
+            self.heap.swap(child, parent);
+            child = parent;
+        }
     }
 
     fn sift_down(&mut self, mut parent: usize) {
