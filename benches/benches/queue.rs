@@ -65,106 +65,81 @@ fn amphi(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Dur
     Some(time_threads(shape, n, produce, consume))
 }
 
-fn flume(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
-    let (tx, rx) = cap.map_or_else(flume::unbounded, flume::bounded);
-    let produce = move |_: usize, count: u64| {
-        if dir.async_producer() {
-            block_on(async {
-                for i in 0..count {
-                    let _ = tx.send_async(i).await;
+/// A peer with a sender/receiver split, written once: `$make(cap)` builds `(tx, rx)`; the
+/// producer sends with `$send` (blocking) or `$send_async`, the consumer receives with `$recv`
+/// or `$recv_async` until the channel ends (when the last producer's sender is dropped).
+macro_rules! channel_peer {
+    (
+        $name:ident, $make:expr,
+        send |$tx:ident, $i:ident| $send:expr, $send_async:expr,
+        recv |$rx:ident| $recv:expr, $recv_async:expr $(,)?
+    ) => {
+        fn $name(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
+            let (tx, rx) = $make(cap);
+            let produce = move |_: usize, count: u64| {
+                let $tx = &tx;
+                if dir.async_producer() {
+                    block_on(async {
+                        for $i in 0..count {
+                            let _ = $send_async;
+                        }
+                    });
+                } else {
+                    for $i in 0..count {
+                        let _ = $send;
+                    }
                 }
-            });
-        } else {
-            for i in 0..count {
-                let _ = tx.send(i);
-            }
+            };
+            let consume = move |_: usize| {
+                let $rx = &rx;
+                let mut got = 0;
+                if dir.async_consumer() {
+                    block_on(async {
+                        while $recv_async {
+                            got += 1;
+                        }
+                    });
+                } else {
+                    while $recv {
+                        got += 1;
+                    }
+                }
+                got
+            };
+            Some(time_threads(shape, n, produce, consume))
         }
     };
-    let consume = move |_: usize| {
-        let mut got = 0;
-        if dir.async_consumer() {
-            block_on(async {
-                while rx.recv_async().await.is_ok() {
-                    got += 1;
-                }
-            });
-        } else {
-            while rx.recv().is_ok() {
-                got += 1;
-            }
-        }
-        got
-    };
-    Some(time_threads(shape, n, produce, consume))
 }
 
-fn kanal(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
-    let (tx, rx) = cap.map_or_else(kanal::unbounded, kanal::bounded);
-    let produce = move |_: usize, count: u64| {
-        if dir.async_producer() {
-            let tx = tx.clone_async();
-            block_on(async {
-                for i in 0..count {
-                    let _ = tx.send(i).await;
-                }
-            });
-        } else {
-            for i in 0..count {
-                let _ = tx.send(i);
-            }
-        }
-    };
-    let consume = move |_: usize| {
-        let mut got = 0;
-        if dir.async_consumer() {
-            let rx = rx.clone_async();
-            block_on(async {
-                while rx.recv().await.is_ok() {
-                    got += 1;
-                }
-            });
-        } else {
-            while rx.recv().is_ok() {
-                got += 1;
-            }
-        }
-        got
-    };
-    Some(time_threads(shape, n, produce, consume))
-}
+channel_peer!(
+    flume,
+    |cap: Option<usize>| cap.map_or_else(flume::unbounded, flume::bounded),
+    send | tx,
+    i | tx.send(i),
+    tx.send_async(i).await,
+    recv | rx | rx.recv().is_ok(),
+    rx.recv_async().await.is_ok(),
+);
 
-fn async_channel(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
-    let (tx, rx) = cap.map_or_else(async_channel::unbounded, async_channel::bounded);
-    let produce = move |_: usize, count: u64| {
-        if dir.async_producer() {
-            block_on(async {
-                for i in 0..count {
-                    let _ = tx.send(i).await;
-                }
-            });
-        } else {
-            for i in 0..count {
-                let _ = tx.send_blocking(i);
-            }
-        }
-    };
-    let consume = move |_: usize| {
-        let mut got = 0;
-        if dir.async_consumer() {
-            block_on(async {
-                while rx.recv().await.is_ok() {
-                    got += 1;
-                }
-            });
-        } else {
-            while rx.recv_blocking().is_ok() {
-                got += 1;
-            }
-        }
-        got
-    };
-    Some(time_threads(shape, n, produce, consume))
-}
+channel_peer!(
+    kanal,
+    |cap: Option<usize>| cap.map_or_else(kanal::unbounded, kanal::bounded),
+    send | tx,
+    i | tx.send(i),
+    tx.as_async().send(i).await,
+    recv | rx | rx.recv().is_ok(),
+    rx.as_async().recv().await.is_ok(),
+);
+
+channel_peer!(
+    async_channel,
+    |cap: Option<usize>| cap.map_or_else(async_channel::unbounded, async_channel::bounded),
+    send | tx,
+    i | tx.send_blocking(i),
+    tx.send(i).await,
+    recv | rx | rx.recv_blocking().is_ok(),
+    rx.recv().await.is_ok(),
+);
 
 fn crossbeam(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
     if dir != Direction::SyncToSync {
