@@ -391,13 +391,14 @@ impl<T> Shared<T> {
                 }
                 evicted
             };
+            let all_done = evicted.is_some() && state.unfinished == 0;
             let was_empty = state.insert(item);
-            (evicted, was_empty)
+            (evicted, was_empty, all_done)
         };
-        let (evicted, was_empty) = evicted;
+        let (evicted, was_empty, all_done) = evicted;
         self.wake_getter(was_empty);
-        if evicted.is_some() {
-            self.after_task_done_check();
+        if all_done {
+            self.wake_joiners();
         }
         Ok(evicted)
     }
@@ -418,19 +419,22 @@ impl<T> Shared<T> {
 
     /// Closes and takes every buffered item, counting them as done.
     pub(crate) fn close_immediate(&self) -> Vec<T> {
-        let drained = {
+        let (drained, all_done) = {
             let mut state = lock(&self.state);
             state.closed = true;
             let drained = state.buf.drain();
             // Saturating, as Python's `shutdown(immediate=True)`: `task_done` may have run
             // ahead of the gets.
             state.unfinished = state.unfinished.saturating_sub(drained.len());
-            drained
+            let all_done = state.unfinished == 0;
+            (drained, all_done)
         };
         self.changed();
         self.getters.notify(usize::MAX);
         self.putters.notify(usize::MAX);
-        self.after_task_done_check();
+        if all_done {
+            self.wake_joiners();
+        }
         drained
     }
 
@@ -444,17 +448,15 @@ impl<T> Shared<T> {
             state.unfinished == 0
         };
         if now_zero {
-            self.changed();
-            if self.anyone_listening(Waiters::Joiners) {
-                self.joiners.notify(usize::MAX);
-            }
+            self.wake_joiners();
         }
         Ok(())
     }
 
-    fn after_task_done_check(&self) {
-        if self.with_state(|state| state.unfinished == 0) {
-            self.changed();
+    /// Wakes every joiner: the unfinished count, read under the lock, reached zero.
+    fn wake_joiners(&self) {
+        self.changed();
+        if self.anyone_listening(Waiters::Joiners) {
             self.joiners.notify(usize::MAX);
         }
     }
