@@ -161,18 +161,36 @@ fn crossbeam(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option
     Some(time_threads(shape, n, produce, consume))
 }
 
+/// The consumer of a tokio mpsc receiver (bounded and unbounded have the same methods but
+/// different types): the single receiver is taken from its slot by the one consumer thread.
+macro_rules! tokio_consumer {
+    ($slot:expr, $dir:expr) => {
+        move |_: usize| {
+            let Some(mut rx) = $slot.lock().ok().and_then(|mut slot| slot.take()) else {
+                return 0;
+            };
+            let mut got = 0;
+            if $dir.async_consumer() {
+                block_on(async {
+                    while rx.recv().await.is_some() {
+                        got += 1;
+                    }
+                });
+            } else {
+                while rx.blocking_recv().is_some() {
+                    got += 1;
+                }
+            }
+            got
+        }
+    };
+}
+
 fn tokio_mpsc(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Option<Duration> {
     if shape != Shape::SPSC {
         return None;
     }
     // Outside any runtime, tokio's blocking methods are allowed and its futures need none.
-    let consume_with = move |rx: &mut dyn FnMut() -> bool| {
-        let mut got = 0;
-        while rx() {
-            got += 1;
-        }
-        got
-    };
     match cap {
         Some(cap) => {
             let (tx, rx) = tokio::sync::mpsc::channel(cap);
@@ -190,23 +208,7 @@ fn tokio_mpsc(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Optio
                     }
                 }
             };
-            let consume = move |_: usize| {
-                let Some(mut rx) = rx.lock().ok().and_then(|mut slot| slot.take()) else {
-                    return 0;
-                };
-                if dir.async_consumer() {
-                    block_on(async {
-                        let mut got = 0;
-                        while rx.recv().await.is_some() {
-                            got += 1;
-                        }
-                        got
-                    })
-                } else {
-                    consume_with(&mut || rx.blocking_recv().is_some())
-                }
-            };
-            Some(time_threads(shape, n, produce, consume))
+            Some(time_threads(shape, n, produce, tokio_consumer!(rx, dir)))
         }
         None => {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -217,23 +219,7 @@ fn tokio_mpsc(shape: Shape, cap: Option<usize>, dir: Direction, n: u64) -> Optio
                     let _ = tx.send(i);
                 }
             };
-            let consume = move |_: usize| {
-                let Some(mut rx) = rx.lock().ok().and_then(|mut slot| slot.take()) else {
-                    return 0;
-                };
-                if dir.async_consumer() {
-                    block_on(async {
-                        let mut got = 0;
-                        while rx.recv().await.is_some() {
-                            got += 1;
-                        }
-                        got
-                    })
-                } else {
-                    consume_with(&mut || rx.blocking_recv().is_some())
-                }
-            };
-            Some(time_threads(shape, n, produce, consume))
+            Some(time_threads(shape, n, produce, tokio_consumer!(rx, dir)))
         }
     }
 }
