@@ -3,11 +3,8 @@
 //! hold the delimiter or exceed the maximum, and with no limit hit they are exactly the
 //! pieces between delimiters.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use amphi_codec::{DelimitedCodec, DelimitedError, FramedRead, ReadState};
+use amphi_fuzz::Chunked;
 use arbitrary::Arbitrary;
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
@@ -21,47 +18,13 @@ struct Input {
     data: Vec<u8>,
 }
 
-/// Hands out `data` in the given chunk sizes.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    chunks: Vec<u8>,
-    reads: usize,
-}
-
-impl futures_lite::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let chunk = self
-            .chunks
-            .get(self.reads % self.chunks.len().max(1))
-            .copied()
-            .unwrap_or(u8::MAX);
-        self.reads += 1;
-        let n = usize::from(chunk.max(1))
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Poll::Ready(Ok(n))
-    }
-}
-
 fuzz_target!(|input: Input| {
     let max = usize::from(input.max);
     let mut expected: Vec<&[u8]> = input.data.split(|&b| b == input.delimiter).collect();
     if expected.last().is_some_and(|last| last.is_empty()) {
         expected.pop();
     }
-    let reader = Chunked {
-        data: input.data.clone(),
-        pos: 0,
-        chunks: input.chunks,
-        reads: 0,
-    };
+    let reader = Chunked::from_u8_chunks(input.data.clone(), input.chunks);
     let mut frames = FramedRead::new(
         reader,
         DelimitedCodec::with_max_length(input.delimiter, max),

@@ -3,11 +3,8 @@
 //! panic, no frame over the maximum, no buffer growth beyond what was sent, and a
 //! terminated stream after an error.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use amphi_codec::{FramedRead, LengthDelimitedCodec, ReadState};
+use amphi_fuzz::Chunked;
 use arbitrary::Arbitrary;
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
@@ -23,39 +20,6 @@ struct Input {
     max: u16,
     chunks: Vec<u16>,
     data: Vec<u8>,
-}
-
-/// Hands out `data` in the given chunk sizes, `Pending` before every other read.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    chunks: Vec<u16>,
-    reads: usize,
-}
-
-impl futures_lite::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.reads += 1;
-        if self.reads % 2 == 0 {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let chunk = self
-            .chunks
-            .get(self.reads / 2 % self.chunks.len().max(1))
-            .copied()
-            .unwrap_or(u16::MAX);
-        let n = usize::from(chunk.max(1))
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Poll::Ready(Ok(n))
-    }
 }
 
 fuzz_target!(|input: Input| {
@@ -74,12 +38,7 @@ fuzz_target!(|input: Input| {
         builder.little_endian()
     };
     let sent = input.data.len();
-    let reader = Chunked {
-        data: input.data,
-        pos: 0,
-        chunks: input.chunks,
-        reads: 0,
-    };
+    let reader = Chunked::new(input.data, input.chunks).with_pending();
     let mut framed = FramedRead::new(reader, builder.new_codec());
     let max = framed.codec().max_frame_length();
     block_on(async {

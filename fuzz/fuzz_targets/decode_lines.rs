@@ -2,11 +2,8 @@
 //! The lines decoder on arbitrary bytes and read chunking: no panic, no line over the
 //! maximum or holding a `\n`, errors are recoverable and the stream ends cleanly.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use amphi_codec::{FramedRead, LinesCodec, LinesError, ReadState};
+use amphi_fuzz::Chunked;
 use arbitrary::Arbitrary;
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
@@ -19,44 +16,10 @@ struct Input {
     data: Vec<u8>,
 }
 
-/// Hands out `data` in the given chunk sizes.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    chunks: Vec<u8>,
-    reads: usize,
-}
-
-impl futures_lite::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let chunk = self
-            .chunks
-            .get(self.reads % self.chunks.len().max(1))
-            .copied()
-            .unwrap_or(u8::MAX);
-        self.reads += 1;
-        let n = usize::from(chunk.max(1))
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Poll::Ready(Ok(n))
-    }
-}
-
 fuzz_target!(|input: Input| {
     let max = usize::from(input.max);
     let sent = input.data.len();
-    let reader = Chunked {
-        data: input.data,
-        pos: 0,
-        chunks: input.chunks,
-        reads: 0,
-    };
+    let reader = Chunked::from_u8_chunks(input.data, input.chunks);
     let mut lines = FramedRead::new(reader, LinesCodec::with_max_length(max));
     block_on(async {
         let mut last_offset = 0u64;

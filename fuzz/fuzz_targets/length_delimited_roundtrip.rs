@@ -3,11 +3,8 @@
 //! encoder accepted decode back exactly, and the ones it refused are the ones the format
 //! cannot express.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, ReadState};
+use amphi_fuzz::Chunked;
 use arbitrary::Arbitrary;
 use futures_lite::StreamExt;
 use futures_lite::future::block_on;
@@ -21,35 +18,6 @@ struct Input {
     max: u16,
     chunks: Vec<u16>,
     frames: Vec<Vec<u8>>,
-}
-
-/// Hands out `data` in the given chunk sizes.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    chunks: Vec<u16>,
-    reads: usize,
-}
-
-impl futures_lite::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let chunk = self
-            .chunks
-            .get(self.reads % self.chunks.len().max(1))
-            .copied()
-            .unwrap_or(u16::MAX);
-        self.reads += 1;
-        let n = usize::from(chunk.max(1))
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Poll::Ready(Ok(n))
-    }
 }
 
 fuzz_target!(|input: Input| {
@@ -88,12 +56,7 @@ fuzz_target!(|input: Input| {
             }
         }
     }
-    let reader = Chunked {
-        data: wire.to_vec(),
-        pos: 0,
-        chunks: input.chunks,
-        reads: 0,
-    };
+    let reader = Chunked::new(wire.to_vec(), input.chunks);
     let mut framed = FramedRead::new(reader, builder.new_codec());
     block_on(async {
         for frame in &accepted {

@@ -135,7 +135,10 @@ fuzz_target!(|input: Input| {
                     true
                 }
                 Poll::Pending => {
-                    assert!(model.items.is_empty() && !model.closed, "get pending with items");
+                    assert!(
+                        model.items.is_empty() && !model.closed,
+                        "get pending with items"
+                    );
                     false
                 }
             },
