@@ -401,3 +401,21 @@ fn introspection() {
         "Queue { len: 1, capacity: Some(3), closed: false, unfinished: 1 }"
     );
 }
+
+#[test]
+fn closing_the_sink_releases_its_slot_but_not_the_queue() {
+    amphi_test::run(|_rt| async move {
+        let queue = Queue::bounded(1);
+        let mut sink = queue.sink();
+        futures::future::poll_fn(|cx| {
+            futures::Sink::<u8>::poll_ready(std::pin::Pin::new(&mut sink), cx)
+        })
+        .await
+        .expect("open");
+        assert!(queue.is_full(), "poll_ready reserved the only slot");
+        sink.close().await.expect("closes");
+        assert!(!queue.is_closed(), "the queue ends only by Queue::close");
+        assert!(!queue.is_full(), "the unused reservation was given back");
+        queue.try_put(1).expect("room again");
+    });
+}
