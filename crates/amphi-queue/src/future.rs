@@ -7,9 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::Queue;
-use crate::core::Waiting;
-use crate::core::{Shared, Strategy, Waiters};
+use crate::core::{Shared, Strategy};
 use crate::error::{GetError, PutError, ReserveError};
+use crate::wakers::{Waiters, Waiting};
 
 /// The future of [`Queue::put`].
 ///
@@ -70,13 +70,10 @@ impl<T> Put<'_, T> {
     ) -> Poll<Option<Result<(), PutError<T>>>> {
         let shared: &Shared<T> = &self.queue.shared;
         let item = &mut self.item;
-        match shared.wait(Waiters::Putters, &mut self.listener, strategy, |state| {
-            Shared::attempt_put(state, item)
+        match shared.wait(Waiters::Putters, &mut self.listener, strategy, || {
+            shared.attempt_put(item)
         }) {
-            Poll::Ready(Some(Ok(was_empty))) => {
-                shared.wake_getter(was_empty);
-                Poll::Ready(Some(Ok(())))
-            }
+            Poll::Ready(Some(Ok(()))) => Poll::Ready(Some(Ok(()))),
             Poll::Ready(Some(Err(item))) => Poll::Ready(Some(Err(PutError(item)))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
@@ -116,11 +113,10 @@ pub(crate) fn poll_get<T>(
     listener: &mut Option<Waiting>,
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<T, GetError>>> {
-    match shared.wait(Waiters::Getters, listener, strategy, Shared::attempt_get) {
-        Poll::Ready(Some(Ok((item, was_full)))) => {
-            shared.wake_putter(was_full);
-            Poll::Ready(Some(Ok(item)))
-        }
+    match shared.wait(Waiters::Getters, listener, strategy, || {
+        shared.attempt_get()
+    }) {
+        Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(Ok(item))),
         Poll::Ready(Some(Err(()))) => Poll::Ready(Some(Err(GetError))),
         Poll::Ready(None) => Poll::Ready(None),
         Poll::Pending => Poll::Pending,
@@ -145,12 +141,9 @@ pub(crate) fn poll_reserve<T>(
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<(), ReserveError>>> {
     shared
-        .wait(
-            Waiters::Putters,
-            listener,
-            strategy,
-            Shared::attempt_reserve,
-        )
+        .wait(Waiters::Putters, listener, strategy, || {
+            shared.attempt_reserve()
+        })
         .map(|done| done.map(|result| result.map_err(|()| ReserveError)))
 }
 
@@ -175,12 +168,10 @@ impl<'a, T> Future for Reserve<'a, T> {
 
 impl<T> Join<'_, T> {
     pub(crate) fn poll_with(&mut self, strategy: &mut Strategy<'_, '_>) -> Poll<Option<()>> {
-        self.queue.shared.wait(
-            Waiters::Joiners,
-            &mut self.listener,
-            strategy,
-            Shared::attempt_join,
-        )
+        let shared = &self.queue.shared;
+        shared.wait(Waiters::Joiners, &mut self.listener, strategy, || {
+            shared.attempt_join()
+        })
     }
 }
 
@@ -199,7 +190,12 @@ impl<T> Future for Join<'_, T> {
 ///
 /// Made by [`Queue::reserve`]. Dropping the permit unused gives the slot back and wakes a
 /// waiting putter. A permit holds its slot even if the queue is closed meanwhile; its item is
-/// then still delivered to getters, which drain the queue before seeing it closed.
+/// then still delivered: getters drain the queue and wait for outstanding permits to be used
+/// or dropped before they see the end.
+///
+/// While any permit of a bounded FIFO queue is outstanding, its other puts take a short lock
+/// (they must not fill the promised slot); they are lock-free again once the last permit is
+/// used or dropped.
 #[must_use = "a permit holds a slot until it is used or dropped"]
 pub struct Permit<'a, T> {
     queue: Option<&'a Queue<T>>,

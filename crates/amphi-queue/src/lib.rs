@@ -64,15 +64,22 @@
 //!
 //! # Costs
 //!
-//! Every operation takes one short lock on the shared state (a spin-then-yield lock: the
-//! critical sections are a few instructions, and sleeping in the kernel under contention
-//! cost more than the work); a put or get that completes wakes at most one waiter on the
-//! other side, and costs one atomic load when none waits. On a bounded
-//! queue, puts and gets allocate nothing when nobody waits (the buffer is allocated up
-//! front, up to 1024 slots); a wait allocates one listener. FIFO and LIFO operations are
-//! O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking wait first spins
-//! 7 `spin_loop` hints and then yields at most 64 times, watching a version counter,
-//! before it parks; an async wait never spins.
+//! Bounded FIFO queues (up to 65,536 slots) keep their items in a lock-free ring (Vyukov's
+//! array queue, as in crossbeam's `ArrayQueue`): a put is one compare-and-swap on the ring's
+//! tail plus one atomic increment of the unfinished count, a get one compare-and-swap on its
+//! head, so producers and consumers never take turns on a lock. While a [`Permit`] is
+//! outstanding, or a forced put is evicting, puts take a short lock instead (see
+//! [`Permit`]). Unbounded FIFO, LIFO and priority queues take one short spin-then-yield lock
+//! per operation (the critical sections are a few instructions; sleeping in the kernel under
+//! contention cost more than the work).
+//!
+//! A put or get that completes wakes at most one waiter on the other side, and costs one
+//! atomic load when none waits. On a bounded queue, puts and gets allocate nothing when
+//! nobody waits (the ring, or up to 1024 slots of the locked buffer, is allocated up front);
+//! a wait allocates one listener. FIFO and LIFO operations are O(1), priority ones
+//! O(log n). Waiting uses `event-listener`. A blocking wait first spins 7 `spin_loop` hints
+//! and then yields at most 64 times, looking at the ring again (or watching a version
+//! counter of the locked store), before it parks; an async wait never spins.
 //!
 //! # Migrating
 //!
@@ -89,7 +96,8 @@
 //! | tokio `rx.recv().await` → `None` | `q.get().await` → `Err(GetError)` |
 //! | Python `Queue.shutdown(immediate=True)` | `q.close_immediate()` |
 
-// Unsafe code lives only in `sync/spin_mutex.rs`, each block with its `// SAFETY:` argument.
+// Unsafe code lives only in `sync/spin_mutex.rs` and `sync/array_ring.rs`, each block with
+// its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
@@ -97,10 +105,13 @@ mod buffer;
 mod core;
 mod error;
 mod future;
+mod locked;
 mod priority;
 mod queue;
+mod ring;
 mod stream;
 mod sync;
+mod wakers;
 
 #[cfg(all(test, amphi_loom))]
 mod loom_models;

@@ -140,3 +140,89 @@ fn a_dropped_permit_wakes_a_blocked_putter() {
         assert_eq!(queue.try_get(), Ok(3));
     });
 }
+
+#[test]
+fn join_on_a_ring_returns_after_the_last_task_done() {
+    loom::model(|| {
+        let queue = Queue::bounded(2);
+        queue.try_put(1).map_err(drop).expect("room");
+        let worker = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                queue.get_blocking().expect("item");
+                queue.task_done().expect("balanced");
+            })
+        };
+        queue.join_blocking();
+        assert_eq!(queue.unfinished_tasks(), 0);
+        worker.join().expect("worker");
+    });
+}
+
+#[test]
+fn a_reservation_racing_a_plain_put_never_overfills() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.try_put(1).is_ok())
+        };
+        let mut reserve = queue.reserve();
+        let reserved = match poll_once(&mut reserve) {
+            Poll::Ready(Ok(permit)) => {
+                // Must go in: the slot was promised (a debug assertion checks it).
+                permit.put(2);
+                true
+            }
+            Poll::Ready(Err(_)) => unreachable!("the queue is open"),
+            Poll::Pending => false,
+        };
+        drop(reserve);
+        let put = putter.join().expect("putter");
+        assert!(!(put && reserved), "two items in a queue of one");
+        assert_eq!(queue.len(), usize::from(put) + usize::from(reserved));
+        assert!(queue.len() <= 1);
+    });
+}
+
+#[test]
+fn close_waits_for_an_outstanding_permit() {
+    loom::model(|| {
+        let queue = Queue::bounded(2);
+        let mut reserve = queue.reserve();
+        let Poll::Ready(Ok(permit)) = poll_once(&mut reserve) else {
+            panic!("an empty queue has room");
+        };
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || (queue.get_blocking(), queue.get_blocking()))
+        };
+        queue.close();
+        permit.put(9);
+        assert_eq!(getter.join().expect("getter"), (Ok(9), Err(GetError)));
+        assert_eq!(queue.try_put(1).map_err(|e| e.into_inner()), Err(1));
+    });
+}
+
+#[test]
+fn a_forced_put_racing_a_get_loses_and_duplicates_nothing() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        queue.try_put(1).map_err(drop).expect("room");
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.try_get().ok())
+        };
+        let evicted = queue.force_put(2).map_err(drop).expect("open");
+        let got = getter.join().expect("getter");
+        // Both items were put; an evicted one counts as done.
+        let unfinished = 2 - usize::from(evicted.is_some());
+        let mut seen: Vec<u8> = [got, evicted, queue.try_get().ok()]
+            .into_iter()
+            .flatten()
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [1, 2], "each item exactly once");
+        assert_eq!(queue.unfinished_tasks(), unfinished);
+    });
+}

@@ -5,16 +5,22 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::buffer::Buffer;
-use crate::core::{Shared, Strategy};
+use crate::core::{Shared, Store, Strategy};
 use crate::error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
 };
 use crate::future::{Get, Join, Put, Reserve};
+use crate::locked::Locked;
+use crate::ring::Ring;
 use crate::stream::{QueueSink, QueueStream};
 use crate::sync::Arc;
 
-/// How much buffer the bounded constructors allocate up front, at most.
+/// How much buffer the locked bounded constructors allocate up front, at most.
 const PREALLOCATE_MAX: usize = 1024;
+
+/// The largest FIFO capacity kept in a preallocated lock-free ring; larger FIFO queues use
+/// the locked buffer, which grows on demand.
+const RING_MAX: usize = 1 << 16;
 
 /// A multi-producer, multi-consumer queue with an async face and a blocking face.
 ///
@@ -73,22 +79,33 @@ fn check_capacity(cap: usize, unbounded: &str) -> usize {
 
 impl<T> Queue<T> {
     fn with_buffer(buf: Buffer<T>, cap: usize) -> Self {
+        Self::with_store(Store::Locked(Locked::new(buf, cap)), cap)
+    }
+
+    fn with_store(store: Store<T>, cap: usize) -> Self {
         Queue {
-            shared: Arc::new(Shared::new(buf, cap)),
+            shared: Arc::new(Shared::new(store, cap)),
         }
     }
 
     /// A first-in, first-out queue holding at most `cap` items.
     ///
-    /// Allocates its buffer up front (up to 1024 slots; larger ones grow on demand), so puts
-    /// and gets allocate nothing.
+    /// Up to 65,536 slots, the items live in a lock-free ring allocated up front (about
+    /// `cap * (size_of::<T>() + 8)` bytes): a put and a get each claim a position with one
+    /// compare-and-swap, and producers and consumers never take turns on a lock. Larger
+    /// capacities use the locked buffer, which allocates up to 1024 slots up front and grows
+    /// on demand. Either way puts and gets allocate nothing.
     ///
     /// # Panics
     ///
     /// If `cap` is 0; use [`Queue::unbounded`] for a queue without a limit.
     pub fn bounded(cap: usize) -> Self {
         let cap = check_capacity(cap, "unbounded");
-        Self::with_buffer(Buffer::fifo(cap.min(PREALLOCATE_MAX)), cap)
+        if cap <= RING_MAX {
+            Self::with_store(Store::Ring(Ring::new(cap)), cap)
+        } else {
+            Self::with_buffer(Buffer::fifo(PREALLOCATE_MAX), cap)
+        }
     }
 
     /// A first-in, first-out queue without a limit: puts never wait.
@@ -137,8 +154,10 @@ impl<T> Queue<T> {
 
     /// Puts `item`, waiting for room while the queue is full.
     ///
-    /// Cost: one lock and, if a getter waits, one wake-up. No allocation when the queue has
-    /// room; one (the listener) per wait when it is full.
+    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring and one atomic
+    /// increment (the unfinished count); on the others, one short lock. Plus one atomic load,
+    /// or one wake-up if a getter waits. No allocation when the queue has room; one (the
+    /// listener) per wait when it is full.
     ///
     /// # Errors
     ///
@@ -161,8 +180,9 @@ impl<T> Queue<T> {
 
     /// Takes the next item, waiting while the queue is empty.
     ///
-    /// Cost: one lock and, if a putter waits, one wake-up. No allocation when an item is
-    /// buffered; one (the listener) per wait when the queue is empty.
+    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring; on the others, one
+    /// short lock. Plus one atomic load, or one wake-up if a putter waits. No allocation when
+    /// an item is buffered; one (the listener) per wait when the queue is empty.
     ///
     /// # Errors
     ///
@@ -335,7 +355,7 @@ impl<T> Queue<T> {
 
     /// Puts `item` if there is room right now.
     ///
-    /// Cost: one lock; one wake-up if a getter waits. Never allocates on a bounded queue.
+    /// Cost: as for [`put`](Queue::put) without the wait. Never allocates on a bounded queue.
     ///
     /// # Errors
     ///
@@ -347,7 +367,7 @@ impl<T> Queue<T> {
 
     /// Takes the next item if one is buffered right now.
     ///
-    /// Cost: one lock; one wake-up if a putter waits.
+    /// Cost: as for [`get`](Queue::get) without the wait.
     ///
     /// # Errors
     ///
@@ -362,8 +382,12 @@ impl<T> Queue<T> {
     ///
     /// The drop-oldest policy: FIFO and LIFO queues evict their oldest item; a priority
     /// queue evicts the item it would hand out last (O(n)). The evicted item counts as done
-    /// for [`join`](Queue::join). If every slot is held by an unused permit there is nothing
-    /// to evict and the item goes in above capacity (until a permit is used or dropped).
+    /// for [`join`](Queue::join). If every slot is promised to an unused permit there is
+    /// nothing to evict: the queue stays within its capacity and `item` itself comes back as
+    /// `Ok(Some(item))`, not counted for `join`.
+    ///
+    /// Cost: a put when there is room; otherwise (and while permits are outstanding) one
+    /// short lock around the eviction and the put.
     ///
     /// # Errors
     ///
@@ -392,7 +416,7 @@ impl<T> Queue<T> {
 
     /// Whether the queue is closed.
     pub fn is_closed(&self) -> bool {
-        self.shared.with_state(|state| state.closed)
+        self.shared.is_closed()
     }
 
     /// Marks one item taken earlier as processed, for [`join`](Queue::join).
@@ -406,12 +430,12 @@ impl<T> Queue<T> {
 
     /// How many items were put and not yet marked done.
     pub fn unfinished_tasks(&self) -> usize {
-        self.shared.with_state(|state| state.unfinished)
+        self.shared.unfinished()
     }
 
     /// How many items are buffered.
     pub fn len(&self) -> usize {
-        self.shared.with_state(|state| state.buf.len())
+        self.shared.len()
     }
 
     /// Whether no item is buffered.
@@ -421,14 +445,12 @@ impl<T> Queue<T> {
 
     /// Whether the queue is at capacity (buffered items plus reserved slots).
     pub fn is_full(&self) -> bool {
-        self.shared
-            .with_state(|state| state.buf.len() + state.reserved >= state.cap)
+        self.shared.is_full()
     }
 
     /// The most items the queue holds, or `None` if unbounded.
     pub fn capacity(&self) -> Option<usize> {
-        self.shared
-            .with_state(|state| (state.cap != usize::MAX).then_some(state.cap))
+        self.shared.capacity()
     }
 
     /// A [`Stream`](futures_core::Stream) of items taken from this queue; it ends once the
@@ -446,13 +468,11 @@ impl<T> Queue<T> {
 
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.with_state(|state| {
-            f.debug_struct("Queue")
-                .field("len", &state.buf.len())
-                .field("capacity", &(state.cap != usize::MAX).then_some(state.cap))
-                .field("closed", &state.closed)
-                .field("unfinished", &state.unfinished)
-                .finish()
-        })
+        f.debug_struct("Queue")
+            .field("len", &self.shared.len())
+            .field("capacity", &self.shared.capacity())
+            .field("closed", &self.shared.is_closed())
+            .field("unfinished", &self.shared.unfinished())
+            .finish()
     }
 }

@@ -9,9 +9,9 @@ use futures_sink::Sink;
 
 use crate::Queue;
 use crate::core::Strategy;
-use crate::core::Waiting;
 use crate::error::ReserveError;
 use crate::future::{poll_get, poll_reserve};
+use crate::wakers::Waiting;
 
 /// The queue as a [`Stream`]: yields items until the queue is closed and drained.
 ///

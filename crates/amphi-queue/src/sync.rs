@@ -1,26 +1,97 @@
-//! Every synchronisation primitive the crate uses, from `std` and `event-listener`, or from
-//! `loom` under `cfg(amphi_loom)` so that loom models see every lock, atomic and wait.
+//! Every synchronisation primitive the crate uses, from `std`, `event-listener` and
+//! `crossbeam-utils`, or from `loom` under `cfg(amphi_loom)` so that loom models see every
+//! lock, atomic, fence, cell access, backoff and wait.
 
 #[cfg(not(amphi_loom))]
 pub(crate) use event_listener::{Event, EventListener, Listener};
 #[cfg(not(amphi_loom))]
 pub(crate) use std::sync::Arc;
 #[cfg(not(amphi_loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 #[cfg(not(amphi_loom))]
 #[allow(unsafe_code)] // the one module with unsafe code; see its docs
 mod spin_mutex;
 #[cfg(not(amphi_loom))]
+pub(crate) use crossbeam_utils::Backoff;
+#[cfg(not(amphi_loom))]
 pub(crate) use spin_mutex::{SpinMutex as Mutex, SpinMutexGuard as MutexGuard};
+
+#[allow(unsafe_code)] // slot access; see the module docs and each `// SAFETY:` comment
+mod array_ring;
+pub(crate) use array_ring::ArrayRing;
 
 #[cfg(amphi_loom)]
 mod model_event;
 #[cfg(amphi_loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::cell::UnsafeCell;
+#[cfg(amphi_loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 #[cfg(amphi_loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 #[cfg(amphi_loom)]
 pub(crate) use model_event::{Event, EventListener};
+
+/// `std`'s `UnsafeCell` with loom's closure-based access, so that one ring serves both.
+#[cfg(not(amphi_loom))]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(amphi_loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Reads through a shared pointer to the value.
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Writes through a mutable pointer to the value.
+    #[inline]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Loom's stand-in for crossbeam's `Backoff`: every round yields to the model's scheduler,
+/// so that spin loops terminate in the model.
+#[cfg(amphi_loom)]
+pub(crate) struct Backoff;
+
+#[cfg(amphi_loom)]
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff
+    }
+
+    pub(crate) fn spin(&self) {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) fn snooze(&self) {
+        loom::thread::yield_now();
+    }
+}
+
+/// Why a ring refused a push; the item is handed back.
+pub(crate) enum Refused<T> {
+    /// Every slot is taken.
+    Full(T),
+    /// The ring is closed.
+    Closed(T),
+    /// Plain pushes are off for now: take the queue's lock.
+    Slow(T),
+}
+
+/// Why a ring had no item to pop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Empty {
+    /// Nothing now; more may come.
+    Open,
+    /// Closed and drained: nothing will come.
+    Closed,
+}
 
 /// Locks `mutex`. The spin lock does not poison; under loom, poisoning is ignored the same
 /// way: the queue's invariants hold between statements (a panicking `Ord` can at worst leave
@@ -37,4 +108,14 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The store-load ordering that a sequentially consistent read-modify-write followed by a
+/// sequentially consistent load already gives under the Rust (C++20) memory model: nothing to
+/// do in a real build. Loom treats `SeqCst` accesses as `AcqRel` (its README, loom#180) and
+/// would report false deadlocks, but it models `fence(SeqCst)`, so under loom this is one.
+#[inline(always)]
+pub(crate) fn seqcst_rmw_then_load() {
+    #[cfg(amphi_loom)]
+    fence(Ordering::SeqCst);
 }

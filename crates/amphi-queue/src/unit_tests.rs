@@ -105,3 +105,109 @@ fn dropping_the_last_handle_drops_each_item_once() {
     drop(taken);
     assert_eq!(drops.load(Ordering::SeqCst), 5);
 }
+
+#[test]
+fn the_ring_wraps_around_and_counts_its_items() {
+    let ring = crate::sync::ArrayRing::new(3);
+    for lap in 0..10u32 {
+        for i in 0..3 {
+            assert!(ring.push(lap * 3 + i, false).is_ok());
+        }
+        assert!(matches!(
+            ring.push(99, false),
+            Err(crate::sync::Refused::Full(99))
+        ));
+        assert_eq!(ring.len(), 3);
+        for i in 0..3 {
+            assert_eq!(ring.pop().ok(), Some(lap * 3 + i));
+        }
+        assert_eq!(ring.len(), 0);
+        assert_eq!(ring.pop().err(), Some(crate::sync::Empty::Open));
+    }
+}
+
+#[test]
+fn the_ring_flags_refuse_pushes_and_keep_items() {
+    let ring = crate::sync::ArrayRing::new(2);
+    assert!(ring.push(1, false).is_ok());
+    ring.set_slow(true);
+    assert!(matches!(
+        ring.push(2, false),
+        Err(crate::sync::Refused::Slow(2))
+    ));
+    assert!(
+        ring.push(2, true).is_ok(),
+        "a locked push passes the slow flag"
+    );
+    ring.set_slow(false);
+    ring.close();
+    assert!(matches!(
+        ring.push(3, true),
+        Err(crate::sync::Refused::Closed(3))
+    ));
+    assert_eq!(ring.pop().ok(), Some(1));
+    assert_eq!(ring.pop().ok(), Some(2));
+    assert_eq!(ring.pop().err(), Some(crate::sync::Empty::Closed));
+}
+
+#[test]
+fn a_dropped_ring_drops_each_left_item_once() {
+    let counter = std::sync::Arc::new(());
+    {
+        let ring = crate::sync::ArrayRing::new(4);
+        // Wrap the positions first, so the leftovers straddle the end of the buffer.
+        for _ in 0..3 {
+            assert!(ring.push(std::sync::Arc::clone(&counter), false).is_ok());
+            drop(ring.pop());
+        }
+        for _ in 0..4 {
+            assert!(ring.push(std::sync::Arc::clone(&counter), false).is_ok());
+        }
+        drop(ring.pop());
+        assert_eq!(std::sync::Arc::strong_count(&counter), 4);
+    }
+    assert_eq!(
+        std::sync::Arc::strong_count(&counter),
+        1,
+        "leftovers dropped once each"
+    );
+}
+
+#[test]
+fn threads_share_a_ring_without_loss_or_duplicates() {
+    let ring = std::sync::Arc::new(crate::sync::ArrayRing::new(2));
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let ring = std::sync::Arc::clone(&ring);
+            std::thread::spawn(move || {
+                for i in 0..N {
+                    let mut item = p * N + i;
+                    while let Err(refused) = ring.push(item, false) {
+                        match refused {
+                            crate::sync::Refused::Full(back) => item = back,
+                            _ => unreachable!("the ring stays open"),
+                        }
+                        std::thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut seen = vec![false; 2 * N];
+    let mut got = 0;
+    while got < 2 * N {
+        match ring.pop() {
+            Ok(item) => {
+                assert!(
+                    !std::mem::replace(&mut seen[item], true),
+                    "duplicate {item}"
+                );
+                got += 1;
+            }
+            Err(_) => std::thread::yield_now(),
+        }
+    }
+    for producer in producers {
+        producer.join().expect("producer");
+    }
+}

@@ -1,0 +1,376 @@
+//! The lock-free store of bounded FIFO queues: items in a Vyukov ring
+//! ([`ArrayRing`]), the unfinished count in an atomic, and a small lock taken only by
+//! reservations, forced puts that evict, puts that meet either, and close.
+//!
+//! A put is one claim on the ring's tail plus the unfinished count; a get is one claim on the
+//! head. Producer and consumer no longer take turns on one lock, which is what capped the
+//! locked store at a few million items a second between two cores.
+//!
+//! # Reservations and evictions
+//!
+//! A permit promises a slot without filling it, which a ring cannot express. So while any
+//! permit is outstanding (or a forced put is evicting) the ring is in *slow* mode: a flag in
+//! its tail word refuses plain pushes, atomically with their claims, and they go through the
+//! lock, where a put goes in only if `len + reserved < cap`. Setting the flag and then
+//! counting `len` sees every push that got in before it. While `reserved > 0`,
+//! `len + reserved <= cap` holds, so a permit's push always finds room.
+//!
+//! # Close
+//!
+//! `close` sets the closed flag of the ring, which refuses every later push atomically with
+//! the claims. With permits outstanding it waits for the last one to be used or dropped (puts
+//! are in slow mode meanwhile and the lock checks the queue's flag), so a permit's item is
+//! always delivered, before getters see the end.
+
+use crossbeam_utils::CachePadded;
+
+use crate::core::{GetOutcome, PutOutcome};
+use crate::error::TaskDoneError;
+use crate::sync::{
+    ArrayRing, AtomicBool, AtomicUsize, Empty, Mutex, Ordering, Refused, lock, seqcst_rmw_then_load,
+};
+use crate::wakers::Wakers;
+
+/// What the lock guards.
+struct Slow {
+    /// Slots promised to permits.
+    reserved: usize,
+    /// Reasons the ring is in slow mode: outstanding permits plus evicting forced puts.
+    users: usize,
+    /// The queue is closed (the ring closes when `users` reaches zero).
+    closed: bool,
+}
+
+/// A bounded FIFO queue's items and counters, without a lock on the busy path.
+pub(crate) struct Ring<T> {
+    items: ArrayRing<T>,
+    cap: usize,
+    /// Items put and not yet marked done; written by puts (and `task_done`).
+    unfinished: CachePadded<AtomicUsize>,
+    slow: Mutex<Slow>,
+    /// Copies of `slow.closed` and `slow.reserved` for lock-free reads.
+    closed: AtomicBool,
+    reserved: AtomicUsize,
+}
+
+impl<T> Ring<T> {
+    /// A ring of `cap` slots, allocated now.
+    pub(crate) fn new(cap: usize) -> Self {
+        Ring {
+            items: ArrayRing::new(cap),
+            cap,
+            unfinished: CachePadded::new(AtomicUsize::new(0)),
+            slow: Mutex::new(Slow {
+                reserved: 0,
+                users: 0,
+                closed: false,
+            }),
+            closed: AtomicBool::new(false),
+            reserved: AtomicUsize::new(0),
+        }
+    }
+
+    /// Puts `item` if there is room.
+    #[inline]
+    pub(crate) fn try_put(&self, item: T, wakers: &Wakers) -> PutOutcome<T> {
+        // Counted first: a getter may take the item and call `task_done` before we return.
+        self.unfinished.fetch_add(1, Ordering::SeqCst);
+        let outcome = match self.items.push(item, false) {
+            Ok(()) => PutOutcome::Done,
+            Err(refused) => {
+                self.finish(1, wakers);
+                match refused {
+                    Refused::Full(item) => PutOutcome::Full(item),
+                    Refused::Closed(item) => PutOutcome::Closed(item),
+                    Refused::Slow(item) => self.put_locked(item, wakers),
+                }
+            }
+        };
+        if let PutOutcome::Done = outcome {
+            wake_getter(wakers);
+        }
+        outcome
+    }
+
+    /// A put in slow mode, under the lock.
+    #[cold]
+    fn put_locked(&self, item: T, wakers: &Wakers) -> PutOutcome<T> {
+        let slow = lock(&self.slow);
+        if slow.closed {
+            return PutOutcome::Closed(item);
+        }
+        // Plain pushes are off and every locked push holds this lock: `len` only shrinks.
+        if self.items.len() + slow.reserved >= self.cap {
+            return PutOutcome::Full(item);
+        }
+        self.push_locked(item, wakers)
+    }
+
+    /// Pushes past the slow flag; counts the item.
+    fn push_locked(&self, item: T, wakers: &Wakers) -> PutOutcome<T> {
+        self.unfinished.fetch_add(1, Ordering::SeqCst);
+        match self.items.push(item, true) {
+            Ok(()) => PutOutcome::Done,
+            Err(refused) => {
+                self.finish(1, wakers);
+                match refused {
+                    Refused::Full(item) | Refused::Slow(item) => PutOutcome::Full(item),
+                    Refused::Closed(item) => PutOutcome::Closed(item),
+                }
+            }
+        }
+    }
+
+    /// Takes the oldest item.
+    #[inline]
+    pub(crate) fn try_get(&self, wakers: &Wakers) -> GetOutcome<T> {
+        match self.items.pop() {
+            Ok(item) => {
+                wake_putter(wakers);
+                GetOutcome::Item(item)
+            }
+            Err(Empty::Open) => GetOutcome::Empty,
+            Err(Empty::Closed) => GetOutcome::Closed,
+        }
+    }
+
+    /// Enters slow mode for one more user (under the lock).
+    fn enter_slow(&self, slow: &mut Slow) {
+        if slow.users == 0 {
+            self.items.set_slow(true);
+        }
+        slow.users += 1;
+    }
+
+    /// Leaves slow mode for one user (under the lock); the last one out closes the ring if
+    /// the queue was closed meanwhile. `true` if the ring closed now.
+    fn leave_slow(&self, slow: &mut Slow) -> bool {
+        slow.users = slow.users.saturating_sub(1);
+        if slow.users != 0 {
+            return false;
+        }
+        // Closed before plain pushes come back, so none slips in between.
+        if slow.closed {
+            self.items.close();
+        }
+        self.items.set_slow(false);
+        slow.closed
+    }
+
+    /// Reserves a slot: `Some(Ok)` reserved, `Some(Err)` closed, `None` full.
+    pub(crate) fn try_reserve(&self) -> Option<Result<(), ()>> {
+        let mut slow = lock(&self.slow);
+        if slow.closed {
+            return Some(Err(()));
+        }
+        // Slow mode first: from here on `len` counts every push that got in.
+        self.enter_slow(&mut slow);
+        if self.items.len() + slow.reserved < self.cap {
+            slow.reserved += 1;
+            self.reserved.store(slow.reserved, Ordering::Relaxed);
+            Some(Ok(()))
+        } else {
+            // Cannot close the ring: the queue is open.
+            self.leave_slow(&mut slow);
+            None
+        }
+    }
+
+    /// Ends one reservation. `true` if the ring closed now.
+    fn end_reservation(&self) -> bool {
+        let mut slow = lock(&self.slow);
+        slow.reserved = slow.reserved.saturating_sub(1);
+        self.reserved.store(slow.reserved, Ordering::Relaxed);
+        self.leave_slow(&mut slow)
+    }
+
+    /// Fills a reserved slot; never fails (see the module docs).
+    pub(crate) fn put_reserved(&self, item: T, wakers: &Wakers) {
+        // The reservation keeps room and keeps the ring open, so the push goes in; no lock
+        // needed, since every other push in slow mode counts this slot as taken.
+        if let PutOutcome::Full(item) | PutOutcome::Closed(item) = self.push_locked(item, wakers) {
+            // Unreachable by the invariant above; say so in tests, and never panic here.
+            debug_assert!(false, "a reserved slot was taken");
+            drop(item);
+        }
+        let closed_now = self.end_reservation();
+        wake_getter(wakers);
+        if closed_now {
+            wakers.wake_all_getters();
+        }
+    }
+
+    /// Gives a reserved slot back unused.
+    pub(crate) fn release_reserved(&self, wakers: &Wakers) {
+        let closed_now = self.end_reservation();
+        wake_putter(wakers);
+        if closed_now {
+            wakers.wake_all_getters();
+        }
+    }
+
+    /// Puts `item`, evicting the oldest item if the queue is full. When every slot is
+    /// reserved there is nothing to evict, and `item` itself comes back as the evicted one.
+    pub(crate) fn force_put(&self, item: T, wakers: &Wakers) -> Result<Option<T>, T> {
+        let result = match self.try_put(item, wakers) {
+            PutOutcome::Done => return Ok(None),
+            PutOutcome::Closed(item) => return Err(item),
+            PutOutcome::Full(item) => self.evict_and_put(item, wakers),
+        };
+        if let Ok(None | Some(_)) = result {
+            wake_getter(wakers);
+        }
+        result
+    }
+
+    /// The forced put of a full queue, in slow mode so that no plain put takes the slot that
+    /// the eviction frees.
+    #[cold]
+    fn evict_and_put(&self, item: T, wakers: &Wakers) -> Result<Option<T>, T> {
+        let mut slow = lock(&self.slow);
+        if slow.closed {
+            return Err(item);
+        }
+        self.enter_slow(&mut slow);
+        let result = loop {
+            if self.items.len() + slow.reserved < self.cap {
+                // A getter made room meanwhile.
+                break match self.push_locked(item, wakers) {
+                    PutOutcome::Done => Ok(None),
+                    PutOutcome::Full(item) | PutOutcome::Closed(item) => Ok(Some(item)),
+                };
+            }
+            match self.items.pop() {
+                Ok(evicted) => {
+                    // The evicted item never reaches a consumer: it counts as done.
+                    self.finish(1, wakers);
+                    break match self.push_locked(item, wakers) {
+                        PutOutcome::Done => Ok(Some(evicted)),
+                        // Unreachable: the eviction made room that only we can fill.
+                        PutOutcome::Full(item) | PutOutcome::Closed(item) => {
+                            drop(evicted);
+                            Ok(Some(item))
+                        }
+                    };
+                }
+                // Every slot is promised to a permit: nothing to evict.
+                Err(_) if slow.reserved >= self.cap => break Ok(Some(item)),
+                // A getter took the last item meanwhile: look again.
+                Err(_) => {}
+            }
+        };
+        // The queue is open (checked above, under this lock): this does not close the ring.
+        self.leave_slow(&mut slow);
+        result
+    }
+
+    /// Closes; `true` if this call did it.
+    pub(crate) fn close(&self, wakers: &Wakers) -> bool {
+        let closed_now = {
+            let mut slow = lock(&self.slow);
+            let closed_now = !std::mem::replace(&mut slow.closed, true);
+            self.closed.store(true, Ordering::SeqCst);
+            if slow.users == 0 {
+                self.items.close();
+            }
+            closed_now
+        };
+        if closed_now {
+            wakers.wake_all_on_close();
+        }
+        closed_now
+    }
+
+    /// Closes and takes every buffered item, counting them as done.
+    pub(crate) fn close_immediate(&self, wakers: &Wakers) -> Vec<T> {
+        self.close(wakers);
+        let mut drained = Vec::new();
+        while let Ok(item) = self.items.pop() {
+            drained.push(item);
+        }
+        if !drained.is_empty() {
+            self.finish(drained.len(), wakers);
+        }
+        wakers.wake_all_on_close();
+        drained
+    }
+
+    /// Counts `n` items as done (saturating, as Python does: `task_done` may have run ahead
+    /// of the gets); wakes joiners if that reached zero.
+    fn finish(&self, n: usize, wakers: &Wakers) {
+        let mut now = self.unfinished.load(Ordering::SeqCst);
+        loop {
+            let next = now.saturating_sub(n);
+            match self.unfinished.compare_exchange_weak(
+                now,
+                next,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(actual) => now = actual,
+            }
+        }
+        if now != 0 && now <= n {
+            wakers.wake_joiners();
+        }
+    }
+
+    pub(crate) fn task_done(&self, wakers: &Wakers) -> Result<(), TaskDoneError> {
+        let mut now = self.unfinished.load(Ordering::SeqCst);
+        loop {
+            if now == 0 {
+                return Err(TaskDoneError);
+            }
+            match self.unfinished.compare_exchange_weak(
+                now,
+                now - 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(actual) => now = actual,
+            }
+        }
+        if now == 1 {
+            wakers.wake_joiners();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn unfinished(&self) -> usize {
+        self.unfinished.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.items.len() + self.reserved.load(Ordering::Relaxed) >= self.cap
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+/// Wakes a getter after a push. The push claimed its position with a sequentially consistent
+/// compare-and-swap on the tail, and the listener count is read with a sequentially
+/// consistent load after it; a waiter raises the count, fences, and then looks at the tail
+/// (`Wakers::listen`, and the fence in `ArrayRing::pop` before it reads the tail). In the
+/// single order of those operations, either the waiter's fence comes first and this load
+/// sees its count, or the claim comes first and the waiter's look at the tail sees it.
+#[inline]
+fn wake_getter(wakers: &Wakers) {
+    seqcst_rmw_then_load();
+    wakers.wake_getter(false);
+}
+
+/// Wakes a putter after a get: the same handshake as [`wake_getter`], through the head's
+/// claim and the fence in `ArrayRing::push` before it reads the head.
+#[inline]
+fn wake_putter(wakers: &Wakers) {
+    seqcst_rmw_then_load();
+    wakers.wake_putter(false);
+}
