@@ -88,11 +88,17 @@ pub fn capacity_name(cap: Option<usize>) -> String {
     cap.map_or_else(|| "unbounded".to_owned(), |c| format!("bounded{c}"))
 }
 
-/// Runs producers and consumers on fresh threads and times them from a common start.
+/// Runs producers and consumers on fresh threads and times them from the first thread's
+/// start to the last thread's end.
 ///
 /// `produce(i, count)` must send `count` items; `consume(i)` must receive until the channel
 /// ends and return how many items it received. The total received is checked, so a broken
 /// workload cannot report a rate for work it did not do.
+///
+/// Each worker reads the clock itself, right after the start barrier and right after its
+/// work: the spawning thread may be descheduled after the barrier (on two cores, three
+/// threads are runnable), so a clock read there can start after most of the work is done and
+/// report rates no channel can reach.
 pub fn time_threads<P, C>(shape: Shape, messages: u64, produce: P, consume: C) -> Duration
 where
     P: Fn(usize, u64) + Send + Sync + 'static,
@@ -100,14 +106,16 @@ where
 {
     let produce = Arc::new(produce);
     let consume = Arc::new(consume);
-    let barrier = Arc::new(Barrier::new(shape.producers + shape.consumers + 1));
+    let barrier = Arc::new(Barrier::new(shape.producers + shape.consumers));
     let per_producer = messages / shape.producers as u64;
     let mut producers = Vec::new();
     for i in 0..shape.producers {
         let (produce, barrier) = (Arc::clone(&produce), Arc::clone(&barrier));
         producers.push(std::thread::spawn(move || {
             barrier.wait();
+            let start = Instant::now();
             produce(i, per_producer);
+            (start, Instant::now())
         }));
     }
     let mut consumers = Vec::new();
@@ -115,28 +123,39 @@ where
         let (consume, barrier) = (Arc::clone(&consume), Arc::clone(&barrier));
         consumers.push(std::thread::spawn(move || {
             barrier.wait();
-            consume(i)
+            let start = Instant::now();
+            let got = consume(i);
+            (start, Instant::now(), got)
         }));
     }
     // Drop our copies so that closures holding the last sender release it when done.
     drop(produce);
     drop(consume);
-    barrier.wait();
-    let start = Instant::now();
+    let mut first_start: Option<Instant> = None;
+    let mut last_end: Option<Instant> = None;
+    let mut span = |start: Instant, end: Instant| {
+        first_start = Some(first_start.map_or(start, |s| s.min(start)));
+        last_end = Some(last_end.map_or(end, |e| e.max(end)));
+    };
     for p in producers {
-        p.join().expect("producer thread panicked");
+        let (start, end) = p.join().expect("producer thread panicked");
+        span(start, end);
     }
-    let received: u64 = consumers
-        .into_iter()
-        .map(|c| c.join().expect("consumer thread panicked"))
-        .sum();
-    let took = start.elapsed();
+    let mut received = 0;
+    for c in consumers {
+        let (start, end, got) = c.join().expect("consumer thread panicked");
+        span(start, end);
+        received += got;
+    }
     assert_eq!(
         received,
         per_producer * shape.producers as u64,
         "messages lost in the workload"
     );
-    took
+    match (first_start, last_end) {
+        (Some(start), Some(end)) => end.saturating_duration_since(start),
+        _ => Duration::ZERO,
+    }
 }
 
 /// Counts finished producers; the last one to finish runs `close`.

@@ -211,3 +211,34 @@ fn threads_share_a_ring_without_loss_or_duplicates() {
         producer.join().expect("producer");
     }
 }
+
+#[test]
+fn the_ring_counts_pushes_across_laps() {
+    let ring = crate::sync::ArrayRing::new(3);
+    for i in 0..10 {
+        assert!(ring.push(i, false).is_ok());
+        assert_eq!(ring.pop().ok(), Some(i));
+    }
+    assert_eq!(ring.pushes(), 10);
+}
+
+#[test]
+fn the_unfinished_count_survives_the_position_space_wrapping() {
+    use crate::core::{GetOutcome, PutOutcome};
+    let wakers = crate::wakers::Wakers::new();
+    let ring = crate::ring::Ring::near_wrap(3, 2);
+    // Six pushes reach the wrap; go well past it with two items always unfinished.
+    assert!(matches!(ring.try_put(0u32, &wakers), PutOutcome::Done));
+    for i in 1..20 {
+        assert!(matches!(ring.try_put(i, &wakers), PutOutcome::Done));
+        assert!(matches!(ring.try_get(&wakers), GetOutcome::Item(got) if got == i - 1));
+        assert_eq!(ring.unfinished(), 2, "after put {i}");
+        assert!(ring.task_done(&wakers).is_ok());
+    }
+    while ring.task_done(&wakers).is_ok() {}
+    assert_eq!(ring.unfinished(), 0);
+    assert!(
+        ring.task_done(&wakers).is_err(),
+        "more task_done than puts is an error"
+    );
+}

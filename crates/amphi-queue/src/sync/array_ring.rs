@@ -37,6 +37,10 @@ pub(crate) struct ArrayRing<T> {
     slow_bit: usize,
     /// `closed_bit << 2`: one lap of positions.
     one_lap: usize,
+    /// How many pushes the position space holds before it wraps (see [`pushes`]).
+    ///
+    /// [`pushes`]: ArrayRing::pushes
+    push_modulus: usize,
 }
 
 // SAFETY: items move between threads through the ring (hence `T: Send`); a slot's value is
@@ -51,6 +55,10 @@ impl<T> ArrayRing<T> {
     pub(crate) fn new(cap: usize) -> Self {
         let cap = cap.max(1);
         let closed_bit = (cap + 1).next_power_of_two();
+        let one_lap = closed_bit << 2;
+        // Laps the position space counts before it wraps, times the pushes per lap: less than
+        // `usize::MAX / 4`, since `cap < closed_bit`.
+        let push_modulus = (usize::MAX / one_lap + 1) * cap;
         let slots = (0..cap)
             .map(|i| Slot {
                 stamp: AtomicUsize::new(i),
@@ -64,8 +72,23 @@ impl<T> ArrayRing<T> {
             cap,
             closed_bit,
             slow_bit: closed_bit << 1,
-            one_lap: closed_bit << 2,
+            one_lap,
+            push_modulus,
         }
+    }
+
+    /// A ring whose positions start `laps_before_wrap` laps before the position space wraps
+    /// around, to test the wrap.
+    #[cfg(test)]
+    pub(crate) fn near_wrap(cap: usize, laps_before_wrap: usize) -> Self {
+        let ring = Self::new(cap);
+        let start = (usize::MAX / ring.one_lap + 1 - laps_before_wrap).wrapping_mul(ring.one_lap);
+        ring.head.store(start, Ordering::Relaxed);
+        ring.tail.store(start, Ordering::Relaxed);
+        for (i, slot) in ring.slots.iter().enumerate() {
+            slot.stamp.store(start + i, Ordering::Relaxed);
+        }
+        ring
     }
 
     fn flags(&self) -> usize {
@@ -195,6 +218,20 @@ impl<T> ArrayRing<T> {
                 head = self.head.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// How many pushes ever claimed a position, modulo [`push_modulus`](Self::push_modulus)
+    /// (which is at least 2^61 on 64-bit targets). The tail counts them for free: a queue
+    /// that must count its puts (for `join`) needs no counter of its own on the busy path.
+    pub(crate) fn pushes(&self) -> usize {
+        let pos = self.tail.load(Ordering::SeqCst) & !self.flags();
+        let laps = pos / self.one_lap;
+        laps * self.cap + (pos & (self.closed_bit - 1))
+    }
+
+    /// The modulus of [`pushes`](Self::pushes).
+    pub(crate) fn push_modulus(&self) -> usize {
+        self.push_modulus
     }
 
     /// How many positions are claimed by puts and not yet by gets.
