@@ -79,7 +79,9 @@
 //! a wait allocates one listener. FIFO and LIFO operations are O(1), priority ones
 //! O(log n). Waiting uses `event-listener`. A blocking wait first spins 7 `spin_loop` hints
 //! and then yields at most 64 times, looking at the ring again (or watching a version
-//! counter of the locked store), before it parks; an async wait never spins.
+//! counter of the locked store), before it parks. An async wait spins at most 63 hints (a few
+//! microseconds, only on the poll that starts it, never yielding the executor's thread) before
+//! it registers its waker.
 //!
 //! # Migrating
 //!
