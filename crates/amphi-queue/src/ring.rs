@@ -116,7 +116,9 @@ impl<T> Ring<T> {
         if slow.closed {
             return PutOutcome::Closed(item);
         }
-        // Plain pushes are off and every locked push holds this lock: `len` only shrinks.
+        // Plain pushes are off; every other push holds this lock or fills a reserved slot, so
+        // `len + reserved` does not grow behind our back. (If slow mode ended meanwhile,
+        // `reserved` is 0 and the ring's own capacity check below is exact.)
         if self.items.len() + slow.reserved >= self.cap {
             return PutOutcome::Full(item);
         }
