@@ -1,6 +1,7 @@
 //! Workloads for the queue benchmarks: N producer threads and M consumer threads moving a
 //! fixed number of `u64`s, each side either blocking or async (its own thread under
-//! `futures_lite::future::block_on`), timed from a common start to the last consumer's end.
+//! `futures_lite::future::block_on`), timed by the workers' own clocks from the first
+//! start to the last end.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
