@@ -258,6 +258,12 @@ impl<T> Queue<T> {
     /// executor thread (it does not panic there, unlike tokio's `blocking_send`: it blocks).
     #[doc(alias = "send_blocking")]
     pub fn put_blocking(&self, item: T) -> Result<(), PutError<T>> {
+        // The busy path first: no future, no wait state, when there is room.
+        let item = match self.shared.try_put(item) {
+            Ok(()) => return Ok(()),
+            Err(TryPutError::Closed(item)) => return Err(PutError(item)),
+            Err(TryPutError::Full(item)) => item,
+        };
         let mut put = self.put(item);
         loop {
             // Without a deadline the blocking wait only returns when done.
@@ -278,6 +284,12 @@ impl<T> Queue<T> {
     /// Parks the calling thread; never call it from async code.
     #[doc(alias = "recv_blocking")]
     pub fn get_blocking(&self) -> Result<T, GetError> {
+        // The busy path first, as in `put_blocking`.
+        match self.shared.try_get() {
+            Ok(item) => return Ok(item),
+            Err(TryGetError::Closed) => return Err(GetError),
+            Err(TryGetError::Empty) => {}
+        }
         let mut get = self.get();
         loop {
             if let Poll::Ready(Some(result)) = get.poll_with(&mut Strategy::Blocking(None)) {
