@@ -66,8 +66,8 @@
 //!
 //! Bounded FIFO queues (up to 65,536 slots) keep their items in a lock-free ring (Vyukov's
 //! array queue, as in crossbeam's `ArrayQueue`): a put is one compare-and-swap on the ring's
-//! tail plus one atomic increment of the unfinished count, a get one compare-and-swap on its
-//! head, so producers and consumers never take turns on a lock. While a [`Permit`] is
+//! tail (which also counts it for `join`), a get one compare-and-swap on its head, so
+//! producers and consumers never take turns on a lock. While a [`Permit`] is
 //! outstanding, or a forced put is evicting, puts take a short lock instead (see
 //! [`Permit`]). Unbounded FIFO, LIFO and priority queues take one short spin-then-yield lock
 //! per operation (the critical sections are a few instructions; sleeping in the kernel under

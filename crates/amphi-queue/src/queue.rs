@@ -154,9 +154,9 @@ impl<T> Queue<T> {
 
     /// Puts `item`, waiting for room while the queue is full.
     ///
-    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring and one atomic
-    /// increment (the unfinished count); on the others, one short lock. Plus one atomic load,
-    /// or one wake-up if a getter waits. No allocation when the queue has room; one (the
+    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring (which also counts
+    /// the item for `join`); on the others, one short lock. Plus one atomic load, or one
+    /// wake-up if a getter waits. No allocation when the queue has room; one (the
     /// listener) per wait when it is full.
     ///
     /// # Errors
