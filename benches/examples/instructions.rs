@@ -9,7 +9,8 @@
 //!     target/release/examples/instructions amphi 1000000
 //! ```
 //!
-//! `(Ir(impl) - Ir(none)) / N` is the cost of one put plus one get. See
+//! `(Ir(impl) - Ir(none)) / N` is the cost of one put plus one get (`amphi-async` includes
+//! `futures_lite::future::block_on` around each operation). See
 //! `scripts/instructions` for the whole table.
 
 use std::hint::black_box;
@@ -40,6 +41,15 @@ fn main() {
             for i in 0..n {
                 q.put_blocking(i).expect("open");
                 sum = sum.wrapping_add(black_box(q.get_blocking().expect("item")));
+            }
+        }
+        "amphi-async" => {
+            let q = amphi_queue::Queue::bounded(64);
+            for i in 0..n {
+                futures_lite::future::block_on(q.put(i)).expect("open");
+                sum = sum.wrapping_add(black_box(
+                    futures_lite::future::block_on(q.get()).expect("item"),
+                ));
             }
         }
         "amphi-lifo" => {

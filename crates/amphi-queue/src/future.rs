@@ -69,15 +69,6 @@ impl<T> Put<'_, T> {
         strategy: &mut Strategy<'_, '_>,
     ) -> Poll<Option<Result<(), PutError<T>>>> {
         let shared: &Shared<T> = &self.queue.shared;
-        // The busy path first: when the wait has not started, one attempt without the wait
-        // loop's state (it would make the same attempt first).
-        if self.listener.is_none() {
-            match shared.attempt_put(&mut self.item) {
-                Some(Ok(())) => return Poll::Ready(Some(Ok(()))),
-                Some(Err(item)) => return Poll::Ready(Some(Err(PutError(item)))),
-                None => {}
-            }
-        }
         let item = &mut self.item;
         match shared.wait(Waiters::Putters, &mut self.listener, strategy, || {
             shared.attempt_put(item)
