@@ -37,7 +37,7 @@ use crossbeam_utils::CachePadded;
 use crate::core::{GetOutcome, PutOutcome};
 use crate::error::TaskDoneError;
 use crate::sync::{
-    ArrayRing, AtomicBool, AtomicUsize, Empty, Mutex, Ordering, Refused, lock, seqcst_rmw_then_load,
+    ArrayRing, AtomicUsize, Empty, Mutex, Ordering, Refused, lock, seqcst_rmw_then_load,
 };
 use crate::wakers::Wakers;
 
@@ -58,9 +58,6 @@ pub(crate) struct Ring<T> {
     /// Items marked done (modulo the ring's push modulus); never ahead of its pushes.
     done: CachePadded<AtomicUsize>,
     slow: Mutex<Slow>,
-    /// Copies of `slow.closed` and `slow.reserved` for lock-free reads.
-    closed: AtomicBool,
-    reserved: AtomicUsize,
 }
 
 impl<T> Ring<T> {
@@ -75,8 +72,6 @@ impl<T> Ring<T> {
                 users: 0,
                 closed: false,
             }),
-            closed: AtomicBool::new(false),
-            reserved: AtomicUsize::new(0),
         }
     }
 
@@ -182,7 +177,6 @@ impl<T> Ring<T> {
         self.enter_slow(&mut slow);
         if self.items.len() + slow.reserved < self.cap {
             slow.reserved += 1;
-            self.reserved.store(slow.reserved, Ordering::Relaxed);
             Some(Ok(()))
         } else {
             // Cannot close the ring: the queue is open.
@@ -195,7 +189,6 @@ impl<T> Ring<T> {
     fn end_reservation(&self) -> bool {
         let mut slow = lock(&self.slow);
         slow.reserved = slow.reserved.saturating_sub(1);
-        self.reserved.store(slow.reserved, Ordering::Relaxed);
         self.leave_slow(&mut slow)
     }
 
@@ -232,7 +225,7 @@ impl<T> Ring<T> {
             PutOutcome::Closed(item) => return Err(item),
             PutOutcome::Full(item) => self.evict_and_put(item, wakers),
         };
-        if let Ok(None | Some(_)) = result {
+        if result.is_ok() {
             wake_getter(wakers);
         }
         result
@@ -284,7 +277,6 @@ impl<T> Ring<T> {
         let closed_now = {
             let mut slow = lock(&self.slow);
             let closed_now = !std::mem::replace(&mut slow.closed, true);
-            self.closed.store(true, Ordering::SeqCst);
             if slow.users == 0 {
                 self.items.close();
             }
@@ -370,11 +362,14 @@ impl<T> Ring<T> {
     }
 
     pub(crate) fn is_full(&self) -> bool {
-        self.items.len() + self.reserved.load(Ordering::Relaxed) >= self.cap
+        // The lock is taken only by slow paths; `len` is read under it so that it pairs with
+        // the reservations it is compared with.
+        let slow = lock(&self.slow);
+        self.items.len() + slow.reserved >= self.cap
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+        lock(&self.slow).closed
     }
 }
 

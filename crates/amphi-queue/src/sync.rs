@@ -7,7 +7,7 @@ pub(crate) use event_listener::{Event, EventListener, Listener};
 #[cfg(not(amphi_loom))]
 pub(crate) use std::sync::Arc;
 #[cfg(not(amphi_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
 #[cfg(not(amphi_loom))]
 #[allow(unsafe_code)] // the one module with unsafe code; see its docs
 mod spin_mutex;
@@ -25,7 +25,7 @@ mod model_event;
 #[cfg(amphi_loom)]
 pub(crate) use loom::cell::UnsafeCell;
 #[cfg(amphi_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
 #[cfg(amphi_loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 #[cfg(amphi_loom)]
