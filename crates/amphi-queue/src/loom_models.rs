@@ -102,16 +102,17 @@ fn a_woken_getter_that_is_cancelled_passes_the_item_on() {
     });
 }
 
-#[test]
-fn join_returns_after_the_last_task_done() {
-    loom::model(|| {
-        let queue = Queue::unbounded();
-        queue.try_put(1).map_err(drop).expect("room");
-        queue.try_put(2).map_err(drop).expect("room");
+/// Puts `items` items, lets a worker thread get each and mark it done, and joins.
+fn join_returns_after_the_last_task_done_on(make: fn() -> Queue<u8>, items: u8) {
+    loom::model(move || {
+        let queue = make();
+        for i in 0..items {
+            queue.try_put(i).map_err(drop).expect("room");
+        }
         let worker = {
             let queue = queue.clone();
             thread::spawn(move || {
-                for _ in 0..2 {
+                for _ in 0..items {
                     queue.get_blocking().expect("item");
                     queue.task_done().expect("balanced");
                 }
@@ -124,13 +125,30 @@ fn join_returns_after_the_last_task_done() {
 }
 
 #[test]
+fn join_returns_after_the_last_task_done() {
+    // The locked store.
+    join_returns_after_the_last_task_done_on(Queue::unbounded, 2);
+}
+
+#[test]
+fn join_on_a_ring_returns_after_the_last_task_done() {
+    join_returns_after_the_last_task_done_on(|| Queue::bounded(2), 1);
+}
+
+/// A permit from a queue that has room.
+fn reserve_now<T>(queue: &Queue<T>) -> crate::Permit<'_, T> {
+    let mut reserve = queue.reserve();
+    let Poll::Ready(Ok(permit)) = poll_once(&mut reserve) else {
+        panic!("an open queue with room grants a permit at once");
+    };
+    permit
+}
+
+#[test]
 fn a_dropped_permit_wakes_a_blocked_putter() {
     loom::model(|| {
         let queue = Queue::bounded(1);
-        let mut reserve = queue.reserve();
-        let Poll::Ready(Ok(permit)) = poll_once(&mut reserve) else {
-            panic!("an empty queue has room");
-        };
+        let permit = reserve_now(&queue);
         let putter = {
             let queue = queue.clone();
             thread::spawn(move || queue.put_blocking(3).expect("open"))
@@ -138,24 +156,6 @@ fn a_dropped_permit_wakes_a_blocked_putter() {
         drop(permit);
         putter.join().expect("putter");
         assert_eq!(queue.try_get(), Ok(3));
-    });
-}
-
-#[test]
-fn join_on_a_ring_returns_after_the_last_task_done() {
-    loom::model(|| {
-        let queue = Queue::bounded(2);
-        queue.try_put(1).map_err(drop).expect("room");
-        let worker = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                queue.get_blocking().expect("item");
-                queue.task_done().expect("balanced");
-            })
-        };
-        queue.join_blocking();
-        assert_eq!(queue.unfinished_tasks(), 0);
-        worker.join().expect("worker");
     });
 }
 
@@ -189,10 +189,7 @@ fn a_reservation_racing_a_plain_put_never_overfills() {
 fn close_waits_for_an_outstanding_permit() {
     loom::model(|| {
         let queue = Queue::bounded(2);
-        let mut reserve = queue.reserve();
-        let Poll::Ready(Ok(permit)) = poll_once(&mut reserve) else {
-            panic!("an empty queue has room");
-        };
+        let permit = reserve_now(&queue);
         let getter = {
             let queue = queue.clone();
             thread::spawn(move || (queue.get_blocking(), queue.get_blocking()))

@@ -76,7 +76,7 @@ impl<T> Ring<T> {
     }
 
     /// A ring whose positions wrap around after `laps` laps, to test the wrap.
-    #[cfg(test)]
+    #[cfg(all(test, not(amphi_loom)))]
     pub(crate) fn near_wrap(cap: usize, laps: usize) -> Self {
         let items = ArrayRing::near_wrap(cap, laps);
         let done = CachePadded::new(AtomicUsize::new(items.pushes()));
