@@ -38,8 +38,10 @@ pub(crate) enum Strategy<'a, 'b> {
 /// Yielding early matters for threads: when producer and consumer share a core (a loaded
 /// 2-core machine), spinning only burns the time slice the other side needs. Spinning a
 /// little in async matters across faces: a thread on the other side answers within
-/// microseconds, while a wake-up through the executor costs tens of microseconds (measured
-/// here, capacity 64, async producer and blocking consumer: 4.6 to 10.8 M msg/s).
+/// microseconds, while a wake-up through the executor costs tens of microseconds (when the
+/// spin was added, capacity 64, async producer and blocking consumer, mean of 100 runs of the
+/// benchmark workload: 4.6 to 10.8 M msg/s; `queue/spsc/bounded64/async_to_sync` in
+/// `docs/benchmarks.md` has the current figure).
 /// On a one-core machine neither spins; a blocking wait only yields.
 pub(crate) struct SpinWait {
     step: u32,
