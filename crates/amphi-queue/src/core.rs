@@ -16,6 +16,7 @@ use std::time::Instant;
 use crate::error::{TaskDoneError, TryGetError, TryPutError};
 use crate::locked::Locked;
 use crate::ring::Ring;
+use crate::sync::BlockList;
 #[cfg(not(amphi_loom))]
 use crate::sync::Listener as _;
 use crate::wakers::{Waiters, Waiting, Wakers};
@@ -143,8 +144,10 @@ pub(crate) enum GetOutcome<T> {
     reason = "one per queue, inside its shared allocation; a box would add a pointer chase to every operation"
 )]
 pub(crate) enum Store<T> {
-    /// FIFO queues: lock-free on the busy path.
+    /// Bounded FIFO queues: lock-free on the busy path.
     Ring(Ring<T>),
+    /// Unbounded FIFO queues: lock-free on the busy path.
+    List(Ring<T, BlockList<T>>),
     /// LIFO and priority queues, and FIFO queues too large to preallocate.
     Locked(Locked<T>),
 }
@@ -154,6 +157,7 @@ macro_rules! on_store {
     ($shared:expr, $store:ident => $call:expr) => {
         match &$shared.store {
             Store::Ring($store) => $call,
+            Store::List($store) => $call,
             Store::Locked($store) => $call,
         }
     };
@@ -230,7 +234,7 @@ impl<T> Shared<T> {
                 });
                 let again = match self.store {
                     // The ring is cheap to look at: just try again.
-                    Store::Ring(_) => budget.pause(),
+                    Store::Ring(_) | Store::List(_) => budget.pause(),
                     Store::Locked(_) => budget.until_changed(|| self.wakers.version(), seen),
                 };
                 if again {

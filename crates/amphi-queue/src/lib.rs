@@ -69,8 +69,10 @@
 //! tail (which also counts it for `join`), a get one compare-and-swap on its head, so
 //! producers and consumers never take turns on a lock. While a [`Permit`] is
 //! outstanding, or a forced put is evicting, puts take a short lock instead (see
-//! [`Permit`]). Unbounded FIFO, LIFO and priority queues take one short spin-then-yield lock
-//! per operation (the critical sections are a few instructions; sleeping in the kernel under
+//! [`Permit`]). Unbounded FIFO queues keep their items in a lock-free list of 31-slot blocks
+//! (the design of crossbeam's `SegQueue`), with the same one claim per put or get; a block
+//! that empties is kept for reuse, so only a growing queue allocates (once per 31 items).
+//! LIFO and priority queues take one short spin-then-yield lock per operation (the critical sections are a few instructions; sleeping in the kernel under
 //! contention cost more than the work).
 //!
 //! A put or get that completes wakes at most one waiter on the other side, and costs one
@@ -98,8 +100,8 @@
 //! | tokio `rx.recv().await` → `None` | `q.get().await` → `Err(GetError)` |
 //! | Python `Queue.shutdown(immediate=True)` | `q.close_immediate()` |
 
-// Unsafe code lives only in `sync/spin_mutex.rs` and `sync/array_ring.rs`, each block with
-// its `// SAFETY:` argument.
+// Unsafe code lives only in `sync/spin_mutex.rs`, `sync/array_ring.rs` and
+// `sync/block_list.rs`, each block with its `// SAFETY:` argument.
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 

@@ -34,10 +34,10 @@ fn blocking_put_and_get_hand_over_in_order() {
     });
 }
 
-#[test]
-fn close_wakes_a_blocked_getter() {
-    loom::model(|| {
-        let queue: Queue<u8> = Queue::bounded(1);
+/// Closes a queue while a thread waits to get from it.
+fn close_wakes_a_blocked_getter_on(make: fn() -> Queue<u8>) {
+    loom::model(move || {
+        let queue = make();
         let getter = {
             let queue = queue.clone();
             thread::spawn(move || queue.get_blocking())
@@ -45,6 +45,16 @@ fn close_wakes_a_blocked_getter() {
         queue.close();
         assert_eq!(getter.join().expect("getter"), Err(GetError));
     });
+}
+
+#[test]
+fn close_wakes_a_blocked_getter() {
+    close_wakes_a_blocked_getter_on(|| Queue::bounded(1));
+}
+
+#[test]
+fn close_wakes_a_blocked_getter_of_the_list() {
+    close_wakes_a_blocked_getter_on(Queue::unbounded);
 }
 
 #[test]
@@ -127,7 +137,12 @@ fn join_returns_after_the_last_task_done_on(make: fn() -> Queue<u8>, items: u8) 
 #[test]
 fn join_returns_after_the_last_task_done() {
     // The locked store.
-    join_returns_after_the_last_task_done_on(Queue::unbounded, 2);
+    join_returns_after_the_last_task_done_on(Queue::lifo_unbounded, 2);
+}
+
+#[test]
+fn join_on_the_list_returns_after_the_last_task_done() {
+    join_returns_after_the_last_task_done_on(Queue::unbounded, 1);
 }
 
 #[test]
@@ -185,10 +200,10 @@ fn a_reservation_racing_a_plain_put_never_overfills() {
     });
 }
 
-#[test]
-fn close_waits_for_an_outstanding_permit() {
-    loom::model(|| {
-        let queue = Queue::bounded(2);
+/// Closes a queue while a permit is outstanding and a thread waits to get.
+fn close_waits_for_an_outstanding_permit_on(make: fn() -> Queue<u8>) {
+    loom::model(move || {
+        let queue = make();
         let permit = reserve_now(&queue);
         let getter = {
             let queue = queue.clone();
@@ -198,6 +213,76 @@ fn close_waits_for_an_outstanding_permit() {
         permit.put(9);
         assert_eq!(getter.join().expect("getter"), (Ok(9), Err(GetError)));
         assert_eq!(queue.try_put(1).map_err(|e| e.into_inner()), Err(1));
+    });
+}
+
+#[test]
+fn close_waits_for_an_outstanding_permit() {
+    close_waits_for_an_outstanding_permit_on(|| Queue::bounded(2));
+}
+
+#[test]
+fn close_waits_for_an_outstanding_permit_on_the_list() {
+    close_waits_for_an_outstanding_permit_on(Queue::unbounded);
+}
+
+// The list under loom has blocks of 3 slots, so that a few items cross a block boundary.
+
+/// Two blocking gets from a queue that will have them.
+fn take_two(queue: &Queue<u8>) -> [u8; 2] {
+    [(); 2].map(|()| queue.get_blocking().expect("an item comes"))
+}
+
+#[test]
+fn the_list_hands_items_across_a_block_boundary_to_two_getters() {
+    loom::model(|| {
+        let queue = Queue::unbounded();
+        queue.try_put(0u8).map_err(drop).expect("open");
+        queue.try_put(1).map_err(drop).expect("open");
+        // The producer takes the block's last slot (and links the next block) and the first
+        // slot of the next block, while two getters take two items each.
+        let producer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                queue.try_put(2).map_err(drop).expect("open");
+                queue.try_put(3).map_err(drop).expect("open");
+            })
+        };
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || take_two(&queue))
+        };
+        let mine = take_two(&queue);
+        producer.join().expect("producer");
+        let theirs = getter.join().expect("getter");
+        for pair in [mine, theirs] {
+            assert!(pair[0] < pair[1], "each getter sees FIFO order: {pair:?}");
+        }
+        let mut all: Vec<u8> = mine.into_iter().chain(theirs).collect();
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2, 3], "each item exactly once");
+    });
+}
+
+#[test]
+fn the_list_reuses_an_emptied_block_while_both_sides_run() {
+    loom::model(|| {
+        let queue = Queue::unbounded();
+        // Seven items over blocks of three: the first block may be emptied (and kept as the
+        // spare) before the third is linked, which then reuses it for the seventh item.
+        let producer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                for i in 0..7u8 {
+                    queue.try_put(i).map_err(drop).expect("open");
+                }
+            })
+        };
+        for i in 0..7u8 {
+            assert_eq!(queue.get_blocking(), Ok(i));
+        }
+        producer.join().expect("producer");
+        assert_eq!(queue.try_get(), Err(crate::TryGetError::Empty));
     });
 }
 
@@ -221,5 +306,38 @@ fn a_forced_put_racing_a_get_loses_and_duplicates_nothing() {
         seen.sort_unstable();
         assert_eq!(seen, [1, 2], "each item exactly once");
         assert_eq!(queue.unfinished_tasks(), unfinished);
+    });
+}
+
+#[test]
+fn the_list_alone_reuses_an_emptied_block_while_both_sides_run() {
+    // The same traffic straight on the list, without the queue's wake-ups: their loom-only
+    // fences (see `sync::seqcst_rmw_then_load`) would order the reuse of a block on their own
+    // and hide a missing acquire when the spare is taken. One preemption suffices to catch
+    // that mutation (checked) and keeps the model to seconds instead of minutes.
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(1);
+    builder.check(|| {
+        let list = crate::sync::Arc::new(crate::sync::BlockList::new());
+        let producer = {
+            let list = crate::sync::Arc::clone(&list);
+            thread::spawn(move || {
+                for i in 0..7u8 {
+                    assert!(list.push(i, false).is_ok(), "the list stays open");
+                }
+            })
+        };
+        for i in 0..7u8 {
+            loop {
+                match list.pop() {
+                    Ok(item) => {
+                        assert_eq!(item, i);
+                        break;
+                    }
+                    Err(_) => thread::yield_now(),
+                }
+            }
+        }
+        producer.join().expect("producer");
     });
 }

@@ -1,10 +1,11 @@
-//! The lock-free store of bounded FIFO queues: items in a Vyukov ring
-//! ([`ArrayRing`]), a count of items marked done, and a small lock taken only by
-//! reservations, forced puts that evict, puts that meet either, and close.
+//! The lock-free store of FIFO queues: items in a lock-free [`Fifo`] (the bounded Vyukov
+//! ring [`ArrayRing`], or the unbounded [`BlockList`]), a count of items marked done, and a
+//! small lock taken only by reservations, forced puts that evict, puts that meet either, and
+//! close. Everything here is written once for both.
 //!
-//! A put is one claim on the ring's tail; a get is one claim on the head. Producer and
-//! consumer no longer take turns on one lock, which is what capped the locked store at a few
-//! million items a second between two cores.
+//! A put is one claim on the tail; a get is one claim on the head. Producer and consumer
+//! never take turns on one lock, which is what capped the locked store at a few million
+//! items a second between two cores.
 //!
 //! # The unfinished count
 //!
@@ -32,12 +33,15 @@
 //! are in slow mode meanwhile and the lock checks the queue's flag), so a permit's item is
 //! always delivered, before getters see the end.
 
+use std::marker::PhantomData;
+
 use crossbeam_utils::CachePadded;
 
 use crate::core::{GetOutcome, PutOutcome};
 use crate::error::TaskDoneError;
 use crate::sync::{
-    ArrayRing, AtomicUsize, Empty, Mutex, Ordering, Refused, lock, seqcst_rmw_then_load,
+    ArrayRing, AtomicUsize, BlockList, Empty, Fifo, Mutex, Ordering, Refused, lock,
+    seqcst_rmw_then_load,
 };
 use crate::wakers::Wakers;
 
@@ -51,20 +55,60 @@ struct Slow {
     closed: bool,
 }
 
-/// A bounded FIFO queue's items and counters, without a lock on the busy path.
-pub(crate) struct Ring<T> {
-    items: ArrayRing<T>,
+/// A FIFO queue's items and counters, without a lock on the busy path.
+pub(crate) struct Ring<T, F = ArrayRing<T>> {
+    items: F,
+    /// `usize::MAX` when unbounded.
     cap: usize,
     /// Items marked done (modulo the ring's push modulus); never ahead of its pushes.
     done: CachePadded<AtomicUsize>,
     slow: Mutex<Slow>,
+    /// The items are `T`s; `F` alone decides the auto traits.
+    _items: PhantomData<fn(T) -> T>,
 }
 
 impl<T> Ring<T> {
-    /// A ring of `cap` slots, allocated now.
+    /// A bounded queue of `cap` slots, allocated now.
     pub(crate) fn new(cap: usize) -> Self {
+        Ring::with_items(ArrayRing::new(cap), cap)
+    }
+}
+
+impl<T> Ring<T, BlockList<T>> {
+    /// An unbounded queue on the block list.
+    pub(crate) fn unbounded() -> Self {
+        Ring::with_items(BlockList::new(), usize::MAX)
+    }
+
+    /// An unbounded queue whose positions wrap around after `laps` blocks, to test the wrap.
+    #[cfg(all(test, not(amphi_loom)))]
+    pub(crate) fn unbounded_near_wrap(laps: usize) -> Self {
+        let items = BlockList::near_wrap(laps);
+        let done = CachePadded::new(AtomicUsize::new(items.pushes()));
         Ring {
-            items: ArrayRing::new(cap),
+            done,
+            ..Ring::with_items(items, usize::MAX)
+        }
+    }
+}
+
+impl<T> Ring<T> {
+    /// A ring whose positions wrap around after `laps` laps, to test the wrap.
+    #[cfg(all(test, not(amphi_loom)))]
+    pub(crate) fn near_wrap(cap: usize, laps: usize) -> Self {
+        let items = ArrayRing::near_wrap(cap, laps);
+        let done = CachePadded::new(AtomicUsize::new(items.pushes()));
+        Ring {
+            done,
+            ..Ring::with_items(items, cap)
+        }
+    }
+}
+
+impl<T, F: Fifo<T>> Ring<T, F> {
+    fn with_items(items: F, cap: usize) -> Self {
+        Ring {
+            items,
             cap,
             done: CachePadded::new(AtomicUsize::new(0)),
             slow: Mutex::new(Slow {
@@ -72,18 +116,7 @@ impl<T> Ring<T> {
                 users: 0,
                 closed: false,
             }),
-        }
-    }
-
-    /// A ring whose positions wrap around after `laps` laps, to test the wrap.
-    #[cfg(all(test, not(amphi_loom)))]
-    pub(crate) fn near_wrap(cap: usize, laps: usize) -> Self {
-        let items = ArrayRing::near_wrap(cap, laps);
-        let done = CachePadded::new(AtomicUsize::new(items.pushes()));
-        Ring {
-            items,
-            done,
-            ..Self::new(cap)
+            _items: PhantomData,
         }
     }
 

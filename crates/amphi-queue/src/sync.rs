@@ -7,7 +7,7 @@ pub(crate) use event_listener::{Event, EventListener, Listener};
 #[cfg(not(amphi_loom))]
 pub(crate) use std::sync::Arc;
 #[cfg(not(amphi_loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(not(amphi_loom))]
 #[allow(unsafe_code)] // the one module with unsafe code; see its docs
 mod spin_mutex;
@@ -19,13 +19,16 @@ pub(crate) use spin_mutex::{SpinMutex as Mutex, SpinMutexGuard as MutexGuard};
 #[allow(unsafe_code)] // slot access; see the module docs and each `// SAFETY:` comment
 mod array_ring;
 pub(crate) use array_ring::ArrayRing;
+#[allow(unsafe_code)] // slot and block access; see the module docs and each `// SAFETY:` comment
+mod block_list;
+pub(crate) use block_list::BlockList;
 
 #[cfg(amphi_loom)]
 mod model_event;
 #[cfg(amphi_loom)]
 pub(crate) use loom::cell::UnsafeCell;
 #[cfg(amphi_loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(amphi_loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 #[cfg(amphi_loom)]
@@ -73,6 +76,60 @@ impl Backoff {
         loom::thread::yield_now();
     }
 }
+
+/// A lock-free FIFO with the two tail flags the queue's protocol needs: the bounded
+/// [`ArrayRing`] or the unbounded [`BlockList`]. [`Ring`](crate::ring::Ring) builds
+/// reservations, eviction, close and the unfinished count once on top of either.
+pub(crate) trait Fifo<T> {
+    /// Appends `value`; `locked` pushes (made under the queue's lock) pass the slow flag.
+    fn push(&self, value: T, locked: bool) -> Result<(), Refused<T>>;
+    /// Takes the oldest item.
+    fn pop(&self) -> Result<T, Empty>;
+    /// Pushes ever claimed, modulo [`Fifo::push_modulus`].
+    fn pushes(&self) -> usize;
+    /// The modulus of [`Fifo::pushes`].
+    fn push_modulus(&self) -> usize;
+    /// Items claimed by pushes and not yet by pops.
+    fn len(&self) -> usize;
+    /// Turns slow mode on or off: plain pushes are refused with [`Refused::Slow`] while on.
+    fn set_slow(&self, on: bool);
+    /// Refuses every push from now on.
+    fn close(&self);
+}
+
+/// Implements [`Fifo`] by the type's inherent methods of the same names (the unit tests
+/// call those directly).
+macro_rules! fifo_by_inherent_methods {
+    ($name:ident) => {
+        impl<T> Fifo<T> for $name<T> {
+            #[inline]
+            fn push(&self, value: T, locked: bool) -> Result<(), Refused<T>> {
+                $name::push(self, value, locked)
+            }
+            #[inline]
+            fn pop(&self) -> Result<T, Empty> {
+                $name::pop(self)
+            }
+            fn pushes(&self) -> usize {
+                $name::pushes(self)
+            }
+            fn push_modulus(&self) -> usize {
+                $name::push_modulus(self)
+            }
+            fn len(&self) -> usize {
+                $name::len(self)
+            }
+            fn set_slow(&self, on: bool) {
+                $name::set_slow(self, on)
+            }
+            fn close(&self) {
+                $name::close(self)
+            }
+        }
+    };
+}
+fifo_by_inherent_methods!(ArrayRing);
+fifo_by_inherent_methods!(BlockList);
 
 /// Why a ring refused a push; the item is handed back.
 pub(crate) enum Refused<T> {

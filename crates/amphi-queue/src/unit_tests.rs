@@ -242,3 +242,147 @@ fn the_unfinished_count_survives_the_position_space_wrapping() {
         "more task_done than puts is an error"
     );
 }
+
+#[test]
+fn the_list_crosses_blocks_in_order_and_counts_its_items() {
+    let list = crate::sync::BlockList::new();
+    for round in 0..4u32 {
+        // 100 items span four blocks; every round starts at another offset in a block.
+        for i in 0..100 {
+            assert!(list.push(round * 100 + i, false).is_ok());
+        }
+        assert_eq!(list.len(), 100);
+        for i in 0..100 {
+            assert_eq!(list.pop().ok(), Some(round * 100 + i));
+        }
+        assert_eq!(list.len(), 0);
+        assert_eq!(list.pop().err(), Some(crate::sync::Empty::Open));
+    }
+    assert_eq!(list.pushes(), 400);
+}
+
+#[test]
+fn the_list_flags_refuse_pushes_and_keep_items() {
+    let list = crate::sync::BlockList::new();
+    // Start next to a block boundary, so that refusals meet a link too.
+    for i in 0..30 {
+        assert!(list.push(i, false).is_ok());
+    }
+    list.set_slow(true);
+    assert!(matches!(
+        list.push(30, false),
+        Err(crate::sync::Refused::Slow(30))
+    ));
+    assert!(
+        list.push(30, true).is_ok(),
+        "a locked push passes the slow flag"
+    );
+    assert!(
+        list.push(31, true).is_ok(),
+        "and crosses into the next block"
+    );
+    list.set_slow(false);
+    assert!(list.push(32, false).is_ok());
+    list.close();
+    assert!(matches!(
+        list.push(33, true),
+        Err(crate::sync::Refused::Closed(33))
+    ));
+    for i in 0..33 {
+        assert_eq!(list.pop().ok(), Some(i));
+    }
+    assert_eq!(list.pop().err(), Some(crate::sync::Empty::Closed));
+}
+
+#[test]
+fn a_dropped_list_drops_each_left_item_and_block_once() {
+    let counter = std::sync::Arc::new(());
+    for left in [0, 1, 30, 31, 32, 75] {
+        let list = crate::sync::BlockList::new();
+        // Empty some blocks first, so that a spare exists and the leftovers start mid-block.
+        for _ in 0..40 {
+            assert!(list.push(std::sync::Arc::clone(&counter), false).is_ok());
+        }
+        while list.pop().is_ok() {}
+        for _ in 0..left {
+            assert!(list.push(std::sync::Arc::clone(&counter), false).is_ok());
+        }
+        assert_eq!(std::sync::Arc::strong_count(&counter), 1 + left);
+        drop(list);
+        assert_eq!(
+            std::sync::Arc::strong_count(&counter),
+            1,
+            "{left} leftovers dropped once each"
+        );
+    }
+}
+
+#[test]
+fn threads_share_the_list_without_loss_duplicates_or_reordering() {
+    // Two producers and two consumers cross many blocks, which are retired and reused while
+    // both sides run. Each consumer sees each producer's items in the order they were put.
+    let list = std::sync::Arc::new(crate::sync::BlockList::new());
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let list = std::sync::Arc::clone(&list);
+            std::thread::spawn(move || {
+                for i in 0..N {
+                    assert!(list.push(p * N + i, false).is_ok());
+                }
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let list = std::sync::Arc::clone(&list);
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                let mut last = [None::<usize>; 2];
+                while got.len() < N {
+                    match list.pop() {
+                        Ok(item) => {
+                            let from = item / N;
+                            assert!(last[from] < Some(item), "out of order: {item}");
+                            last[from] = Some(item);
+                            got.push(item);
+                        }
+                        Err(_) => std::thread::yield_now(),
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().expect("producer");
+    }
+    let mut seen = vec![false; 2 * N];
+    for consumer in consumers {
+        for item in consumer.join().expect("consumer") {
+            assert!(
+                !std::mem::replace(&mut seen[item], true),
+                "duplicate {item}"
+            );
+        }
+    }
+    assert!(seen.iter().all(|&s| s), "every item taken");
+    assert_eq!(list.len(), 0);
+}
+
+#[test]
+fn the_unbounded_count_survives_the_position_space_wrapping() {
+    use crate::core::{GetOutcome, PutOutcome};
+    let wakers = crate::wakers::Wakers::new();
+    let ring = crate::ring::Ring::unbounded_near_wrap(2);
+    // Two blocks (62 pushes) reach the wrap; go well past it with two items unfinished.
+    assert!(matches!(ring.try_put(0u32, &wakers), PutOutcome::Done));
+    for i in 1..200 {
+        assert!(matches!(ring.try_put(i, &wakers), PutOutcome::Done));
+        assert!(matches!(ring.try_get(&wakers), GetOutcome::Item(got) if got == i - 1));
+        assert_eq!(ring.unfinished(), 2, "after put {i}");
+        assert_eq!(ring.len(), 1, "after put {i}");
+        assert!(ring.task_done(&wakers).is_ok());
+    }
+    while ring.task_done(&wakers).is_ok() {}
+    assert_eq!(ring.unfinished(), 0);
+}

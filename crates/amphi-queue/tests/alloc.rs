@@ -1,6 +1,7 @@
 //! Heap allocations per operation, counted by a global allocator on this thread only.
 //!
-//! Claims checked: on a bounded queue, puts and gets allocate nothing when nobody waits;
+//! Claims checked: on a bounded queue, puts and gets allocate nothing when nobody waits; on
+//! an unbounded FIFO queue that does not grow, neither do they (emptied blocks are reused);
 //! a wait allocates exactly one listener.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -87,6 +88,44 @@ fn put_and_get_allocate_nothing_when_nobody_waits() {
         });
         assert_eq!(n, 0, "{n} allocations in 9,800 operations without waiters");
     }
+}
+
+#[test]
+fn an_unbounded_queue_reuses_its_blocks() {
+    let queue = Queue::unbounded();
+    // Warm up: the events (see above), and one block emptied so that it becomes the spare.
+    let mut get = queue.get();
+    assert!(poll_once(&mut get).is_pending());
+    drop(get);
+    for i in 0..40u64 {
+        queue.try_put(i).expect("open");
+    }
+    while queue.try_get().is_ok() {}
+    let n = allocations_in(|| {
+        for round in 0..100u64 {
+            // 31 items fill one block: each round links one block and empties one.
+            for i in 0..31 {
+                queue.try_put(round * 31 + i).expect("open");
+            }
+            for i in 0..31 {
+                assert_eq!(queue.try_get().ok(), Some(round * 31 + i));
+            }
+        }
+    });
+    assert_eq!(
+        n, 0,
+        "{n} allocations for 3,100 items through a queue that never grows"
+    );
+    // A queue that grows does allocate: one block per 31 items beyond the spare.
+    let n = allocations_in(|| {
+        for i in 0..310u64 {
+            queue.try_put(i).expect("open");
+        }
+    });
+    assert!(
+        (9..=10).contains(&n),
+        "{n} allocations for 310 items held at once"
+    );
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! Permits against the other puts: a promised slot is never taken by a plain or forced put,
 //! a permit's item is delivered even across a close, and the same holds for every flavour
-//! (the lock-free ring of bounded FIFO queues and the locked store of the others).
+//! (the lock-free ring of bounded FIFO queues, the lock-free list of unbounded ones, and the
+//! locked store of the others).
 
 use std::time::Duration;
 
 use amphi_queue::{GetError, Queue, TryGetError, TryPutError};
 
-/// One queue of each store and flavour, all of capacity `cap`.
+/// One queue of each store and flavour, all of capacity `cap` (but for the unbounded list,
+/// where the tests that need a full queue do not apply).
 fn flavours(cap: usize) -> Vec<(&'static str, Queue<u32>)> {
     vec![
         ("fifo ring", Queue::bounded(cap)),
@@ -93,29 +95,32 @@ fn a_forced_put_evicts_around_a_permit() {
 #[test]
 fn getters_wait_for_an_outstanding_permit_after_close() {
     amphi_test::run(|rt| async move {
-        let queue: Queue<u32> = Queue::bounded(4);
-        let permit_queue = queue.clone();
-        let permit = permit_queue.reserve().await.expect("open");
-        queue.close();
-        assert_eq!(
-            queue.try_get(),
-            Err(TryGetError::Empty),
-            "a permit may still deliver"
-        );
-        let getter = {
-            let queue = queue.clone();
-            rt.spawn(async move { (queue.get().await, queue.get().await) })
-        };
-        rt.sleep(Duration::from_millis(20)).await;
-        permit.put(5);
-        assert_eq!(getter.await.expect("getter"), (Ok(5), Err(GetError)));
-        assert_eq!(queue.try_put(6).map_err(|e| e.is_closed()), Err(true));
+        for queue in [Queue::<u32>::bounded(4), Queue::unbounded()] {
+            let permit_queue = queue.clone();
+            let permit = permit_queue.reserve().await.expect("open");
+            queue.close();
+            assert_eq!(
+                queue.try_get(),
+                Err(TryGetError::Empty),
+                "a permit may still deliver"
+            );
+            let getter = {
+                let queue = queue.clone();
+                rt.spawn(async move { (queue.get().await, queue.get().await) })
+            };
+            rt.sleep(Duration::from_millis(20)).await;
+            permit.put(5);
+            assert_eq!(getter.await.expect("getter"), (Ok(5), Err(GetError)));
+            assert_eq!(queue.try_put(6).map_err(|e| e.is_closed()), Err(true));
+        }
     });
 }
 
 #[test]
 fn dropping_the_last_permit_of_a_closed_queue_ends_the_getters() {
-    for (name, queue) in flavours(2) {
+    let mut all = flavours(2);
+    all.push(("fifo list", Queue::unbounded()));
+    for (name, queue) in all {
         let permit = futures_lite::future::block_on(queue.reserve()).expect("open");
         queue.close();
         let getter = {

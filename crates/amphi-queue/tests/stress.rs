@@ -133,9 +133,16 @@ fn priority_capacity_4() {
 fn every_exit_path_accounts_for_every_item_exactly_once() {
     const PER_KIND: u64 = if cfg!(miri) { 20 } else { 4_000 };
     let flavours: [fn(usize) -> Queue<u64>; 3] = [Queue::bounded, Queue::lifo, Queue::priority];
+    let unbounded: [fn(usize) -> Queue<u64>; 3] = [
+        |_| Queue::unbounded(),
+        |_| Queue::lifo_unbounded(),
+        |_| Queue::priority_unbounded(),
+    ];
+    // Capacity 0 stands for the unbounded flavours (where no put waits and none evicts).
     for (cap, make) in [1, 3, 64]
         .into_iter()
         .flat_map(|c| flavours.map(|f| (c, f)))
+        .chain(unbounded.map(|f| (0, f)))
     {
         let queue = make(cap);
         let out = Arc::new(std::sync::Mutex::new(Vec::new()));
