@@ -19,7 +19,8 @@
 //! allocation is still alive*: a live allocation cannot overlap another one, so that
 //! containment proves the handle is in the same allocation.
 
-// The only `unsafe` of the crate lives here; each block says why it holds.
+// One of the two modules of the crate with `unsafe` (the other is
+// `length_delimited::small_frame`); each block says why it holds.
 #![allow(unsafe_code)]
 
 use std::io;

@@ -2,6 +2,7 @@
 
 mod builder;
 mod error;
+mod small_frame;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -21,8 +22,9 @@ pub use error::{LengthDelimitedEncodeError, LengthDelimitedError};
 /// Decoding yields [`Bytes`] split off the read buffer: no copy, no allocation per frame.
 /// The maximum is checked on the length *after* the adjustment, before any byte of the
 /// frame is buffered, and the codec never reserves the announced length: the buffer grows
-/// only with the bytes that arrive. Encoding copies the item into the write buffer and
-/// refuses one that the length field cannot express.
+/// only with the bytes that arrive. Encoding copies the item into the write buffer once
+/// (in the default format, items of up to 32 bytes with a few fixed-size moves rather than
+/// a call to `memcpy`) and refuses one that the length field cannot express.
 ///
 /// # Examples
 ///
@@ -254,6 +256,11 @@ impl LengthDelimitedCodec {
         let length = item.len();
         if self.plain && length <= self.encode_max {
             // The default format: 4-byte big-endian length, no adjustment.
+            if length <= small_frame::MAX_SMALL {
+                // Fixed-size copies instead of a call to `memcpy`.
+                small_frame::put_small_frame(dst, item);
+                return Ok(());
+            }
             dst.reserve(4 + length);
             dst.put_u32(length as u32);
             dst.extend_from_slice(item);

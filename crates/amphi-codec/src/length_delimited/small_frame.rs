@@ -1,0 +1,144 @@
+//! The default format's encoder for small items: header and payload written into the write
+//! buffer with fixed-size copies, without a call to `memcpy`.
+//!
+//! `BytesMut::extend_from_slice` copies a slice whose length is known only at run time,
+//! which compiles to a call to libc's `memcpy`; for a 16-byte item that call costs more than
+//! the rest of the encoding. Here an item of `n` bytes with `L <= n <= 2L` (`L` = 16, 8 or
+//! 4) is written as two copies of exactly `L` bytes, its first `L` bytes at the front and
+//! its last `L` bytes at the back, overlapping in the middle: each copy compiles to a load
+//! and a store. Items of 1 to 3 bytes are written byte by byte.
+
+// One of the two modules of the crate with `unsafe` (the other is `read_buf`): one
+// `set_len` over bytes this function has just written.
+#![allow(unsafe_code)]
+
+use std::mem::MaybeUninit;
+
+use bytes::BytesMut;
+
+/// Items of at most this many bytes take this path; longer ones are one `memcpy` anyway.
+pub(super) const MAX_SMALL: usize = 32;
+
+/// The default format's header: a 4-byte big-endian length.
+const HEADER: usize = 4;
+
+/// Appends a frame of the default format: `item.len()` as a 4-byte big-endian length, then
+/// `item`.
+///
+/// Meant for items of at most [`MAX_SMALL`] bytes (the caller checks the frame limits);
+/// longer ones (up to `u32::MAX`) are still written correctly, with one `memcpy`.
+///
+/// Cost: `reserve(4 + item.len())` (allocates only when the buffer lacks the room), then
+/// the header store and at most three fixed-size loads and stores of the item, no call.
+#[inline(always)]
+pub(super) fn put_small_frame(dst: &mut BytesMut, item: &[u8]) {
+    let n = item.len();
+    dst.reserve(HEADER + n);
+    // `reserve` guarantees this much spare capacity: the slice never panics.
+    let frame = &mut dst.spare_capacity_mut()[..HEADER + n];
+    // `n <= MAX_SMALL` in practice; the encoder checked it against the field's range.
+    debug_assert!(u32::try_from(n).is_ok());
+    frame[..HEADER].write_copy_of_slice(&(n as u32).to_be_bytes());
+    let body = &mut frame[HEADER..];
+    match n {
+        0 => {}
+        1..=3 => {
+            // Bytes 0, n / 2 and n - 1 are all the bytes for n <= 3.
+            body[0].write(item[0]);
+            body[n / 2].write(item[n / 2]);
+            body[n - 1].write(item[n - 1]);
+        }
+        4..=7 => copy_ends::<4>(body, item),
+        8..=15 => copy_ends::<8>(body, item),
+        16..=MAX_SMALL => copy_ends::<16>(body, item),
+        _ => {
+            body.write_copy_of_slice(item);
+        }
+    }
+    let len = dst.len() + HEADER + n;
+    // SAFETY: `len` is the old length plus `HEADER + n`, and `frame` was the first
+    // `HEADER + n` bytes of the spare capacity (so `len <= capacity`). Every byte of
+    // `frame` is initialised: the header is bytes `0..HEADER`, and each arm of the match
+    // writes all of `body` (`n` bytes): none for 0; bytes 0, n / 2 and n - 1 for 1 to 3,
+    // which are all of them; `copy_ends::<L>` writes `0..L` and `n - L..n`, which cover
+    // `0..n` because `n <= 2L`; the last arm writes the whole slice. So every byte up to
+    // `len` is initialised.
+    unsafe { dst.set_len(len) };
+}
+
+/// Writes `item` into `body` (of the same length `n`, `L <= n <= 2L`) as two copies of `L`
+/// bytes: `item[..L]` to the front, `item[n - L..]` to the back.
+#[inline(always)]
+fn copy_ends<const L: usize>(body: &mut [MaybeUninit<u8>], item: &[u8]) {
+    let n = item.len();
+    debug_assert!(body.len() == n && L <= n && n <= 2 * L);
+    body[..L].write_copy_of_slice(&item[..L]);
+    body[n - L..].write_copy_of_slice(&item[n - L..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Encoder, LengthDelimitedCodec};
+    use bytes::BufMut;
+
+    /// The plain path this module replaces: header, then the item.
+    fn plain_frame(item: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.put_u32(item.len() as u32);
+        out.extend_from_slice(item);
+        out
+    }
+
+    #[test]
+    fn small_frames_match_the_plain_path_for_every_length() {
+        // Distinct bytes, so a byte copied to the wrong offset shows.
+        let source: Vec<u8> = (1..=64u8).collect();
+        for n in 0..=40 {
+            let item = &source[..n];
+            let expected = plain_frame(item);
+
+            // Into an empty buffer.
+            let mut dst = BytesMut::new();
+            put_small_frame(&mut dst, item);
+            assert_eq!(&dst[..], &expected[..], "length {n}, empty buffer");
+
+            // Into a buffer that already holds bytes and has an odd amount of room, from
+            // none up to more than the frame needs: the prefix is kept and nothing is
+            // written past the frame.
+            for room in [0, 1, 3, 5, 7, 17, 33, 41] {
+                let mut dst = BytesMut::with_capacity(3 + room);
+                dst.extend_from_slice(b"abc");
+                put_small_frame(&mut dst, item);
+                assert_eq!(&dst[..3], b"abc", "length {n}, room {room}");
+                assert_eq!(&dst[3..], &expected[..], "length {n}, room {room}");
+            }
+
+            // A buffer that shares its allocation with a live handle (`reserve` cannot
+            // simply reuse the room in front).
+            let mut dst = BytesMut::with_capacity(9);
+            dst.extend_from_slice(b"kept!abc");
+            let kept = dst.split_to(5);
+            put_small_frame(&mut dst, item);
+            assert_eq!(&kept[..], b"kept!");
+            assert_eq!(&dst[..3], b"abc", "length {n}, shared allocation");
+            assert_eq!(&dst[3..], &expected[..], "length {n}, shared allocation");
+
+            // Through the codec: small and larger items, both sides of `MAX_SMALL`.
+            let mut codec = LengthDelimitedCodec::new();
+            let mut dst = BytesMut::with_capacity(8);
+            dst.extend_from_slice(b"abc");
+            Encoder::<&[u8]>::encode(&mut codec, item, &mut dst).unwrap();
+            assert_eq!(&dst[..3], b"abc", "length {n}, codec");
+            assert_eq!(&dst[3..], &expected[..], "length {n}, codec");
+
+            // Two frames back to back, the second after an odd-length first one.
+            let mut dst = BytesMut::with_capacity(7);
+            put_small_frame(&mut dst, &source[..n / 2 + 1]);
+            put_small_frame(&mut dst, item);
+            let mut both = plain_frame(&source[..n / 2 + 1]);
+            both.extend_from_slice(&expected);
+            assert_eq!(&dst[..], &both[..], "length {n}, after a frame");
+        }
+    }
+}
