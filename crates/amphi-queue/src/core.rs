@@ -31,29 +31,46 @@ pub(crate) enum Strategy<'a, 'b> {
 
 /// The bounded spin before a wait parks or registers a waker.
 ///
-/// A blocking wait spins three rounds of `spin_loop` hints (1, 2, 4), then yields the
-/// thread up to [`SpinWait::YIELDS`] times; an async wait spins six rounds (1 to 32 hints,
-/// 63 in all, a few microseconds) and never yields, since it runs on an executor's thread.
-/// After each round the wait tries the lock-free ring again, or, for the locked store, looks
-/// at the version counter (one shared load, no lock); then it parks or returns `Pending`.
-/// Yielding early matters for threads: when producer and consumer share a core (a loaded
-/// 2-core machine), spinning only burns the time slice the other side needs. Spinning a
-/// little in async matters across faces: a thread on the other side answers within
-/// microseconds, while a wake-up through the executor costs tens of microseconds (when the
-/// spin was added, capacity 64, async producer and blocking consumer, mean of 100 runs of the
-/// benchmark workload: 4.6 to 10.8 M msg/s; `queue/spsc/bounded64/async_to_sync` in
-/// `docs/benchmarks.md` has the current figure).
-/// On a one-core machine neither spins; a blocking wait only yields.
+/// Two budgets, both scaled by the queue's capacity:
+///
+/// - A blocking wait pauses `first` `spin_loop` hints, then 2, then 4, then yields the thread
+///   up to `yields` times, and then parks. `first` is the capacity, at most 128 (1 at
+///   capacity 1, 64 at 64, 128 from 128 and when unbounded); `yields` is 64, or 4 from
+///   capacity 512 and when unbounded.
+/// - An async wait never yields (it runs on an executor's thread): below capacity 32 it spins
+///   rounds of 1, 2, 4 .. 32 hints (63 in all, a few microseconds); from 32 one round of 128.
+///   It spins only on the poll that starts the wait.
+///
+/// After each round the wait tries the lock-free store again, or, for the locked store, looks
+/// at the version counter (one shared load, no lock). On a one-core machine neither budget
+/// spins; a blocking wait only yields.
+///
+/// Why: a get is a little cheaper than a put, so a getter that retries at once keeps finding
+/// the queue empty one item behind its putter, and every item then moves a cache line
+/// between the cores. A pause that grows with the room lets the putter run a batch ahead, so
+/// both sides work on lines of their own; with room for hundreds of items a park is cheap
+/// against the batch it waits for, so long yielding only burns a core the other side needs.
+/// At small capacities the other side answers within microseconds, far sooner than a park
+/// and wake-up round trip, hence the longer yielding there. The figures were tuned on a
+/// 2-core VM (one hint about 12 ns, one yield about 0.2 us); `docs/benchmarks.md` has the
+/// rows they move.
 pub(crate) struct SpinWait {
     step: u32,
     steps: u32,
+    /// Hints in the first round.
+    first: u32,
     yields: u32,
 }
 
 impl SpinWait {
     const BLOCKING_STEPS: u32 = 3;
     const ASYNC_STEPS: u32 = 6;
-    const YIELDS: u32 = 64;
+    /// The longest single round of hints.
+    const MAX_ROUND: usize = 128;
+    /// From this capacity an async wait spins one long round.
+    const ASYNC_LONG_FROM: usize = 32;
+    /// From this capacity a blocking wait parks after a few yields.
+    const PARK_SOON_FROM: usize = 512;
 
     fn one_core() -> bool {
         // Asked once per process: `available_parallelism` may read cgroup files.
@@ -62,8 +79,8 @@ impl SpinWait {
             .get_or_init(|| std::thread::available_parallelism().map_or(true, |n| n.get() == 1))
     }
 
-    /// The budget of a blocking wait.
-    fn blocking() -> Self {
+    /// The budget of a blocking wait on a queue of capacity `cap` (`usize::MAX`: unbounded).
+    fn blocking(cap: usize) -> Self {
         SpinWait {
             step: 0,
             steps: if Self::one_core() {
@@ -71,19 +88,22 @@ impl SpinWait {
             } else {
                 Self::BLOCKING_STEPS
             },
-            yields: Self::YIELDS,
+            first: cap.clamp(1, Self::MAX_ROUND) as u32,
+            yields: if cap >= Self::PARK_SOON_FROM { 4 } else { 64 },
         }
     }
 
-    /// The budget of an async wait.
-    fn for_async() -> Self {
+    /// The budget of an async wait on a queue of capacity `cap`.
+    fn for_async(cap: usize) -> Self {
+        let long = cap >= Self::ASYNC_LONG_FROM;
         SpinWait {
             step: 0,
-            steps: if Self::one_core() {
-                0
-            } else {
-                Self::ASYNC_STEPS
+            steps: match (Self::one_core(), long) {
+                (true, _) => 0,
+                (false, true) => 1,
+                (false, false) => Self::ASYNC_STEPS,
             },
+            first: if long { Self::MAX_ROUND as u32 } else { 1 },
             yields: 0,
         }
     }
@@ -92,7 +112,12 @@ impl SpinWait {
     /// the budget is spent.
     fn pause(&mut self) -> bool {
         if self.step < self.steps {
-            for _ in 0..(1u32 << self.step) {
+            let hints = if self.step == 0 {
+                self.first
+            } else {
+                1u32 << self.step
+            };
+            for _ in 0..hints {
                 std::hint::spin_loop();
             }
             self.step += 1;
@@ -227,9 +252,9 @@ impl<T> Shared<T> {
                 // Made only once a wait is really needed: the first call reads the core count.
                 let budget = spin.get_or_insert_with(|| {
                     if is_async {
-                        SpinWait::for_async()
+                        SpinWait::for_async(self.cap)
                     } else {
-                        SpinWait::blocking()
+                        SpinWait::blocking(self.cap)
                     }
                 });
                 let again = match self.store {

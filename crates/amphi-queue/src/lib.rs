@@ -79,11 +79,12 @@
 //! atomic load when none waits. On a bounded queue, puts and gets allocate nothing when
 //! nobody waits (the ring, or up to 1024 slots of the locked buffer, is allocated up front);
 //! a wait allocates one listener. FIFO and LIFO operations are O(1), priority ones
-//! O(log n). Waiting uses `event-listener`. A blocking wait first spins 7 `spin_loop` hints
-//! and then yields at most 64 times, looking at the ring again (or watching a version
-//! counter of the locked store), before it parks. An async wait spins at most 63 hints (a few
-//! microseconds, only on the poll that starts it, never yielding the executor's thread) before
-//! it registers its waker.
+//! O(log n). Waiting uses `event-listener`. A blocking wait first spins a few `spin_loop`
+//! hints (as many as the capacity, at most 128, then 6 more) and then yields at most 64
+//! times (4 from capacity 512 and when unbounded), looking at the store again (or watching a
+//! version counter of the locked store), before it parks. An async wait spins at most 63
+//! hints (128 from capacity 32; one or two microseconds, only on the poll that starts it,
+//! never yielding the executor's thread) before it registers its waker.
 //!
 //! # Migrating
 //!
