@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use crate::Queue;
 use crate::core::{Shared, Strategy};
 use crate::error::{GetError, PutError, ReserveError};
-use crate::wakers::{Waiters, Waiting};
+use crate::wakers::{WaitState, Waiters};
 
 /// The future of [`Queue::put`].
 ///
@@ -22,7 +22,7 @@ use crate::wakers::{Waiters, Waiting};
 pub struct Put<'a, T> {
     pub(crate) queue: &'a Queue<T>,
     pub(crate) item: Option<T>,
-    pub(crate) listener: Option<Waiting>,
+    pub(crate) wait: WaitState,
 }
 
 /// The future of [`Queue::get`].
@@ -34,7 +34,7 @@ pub struct Put<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Get<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<Waiting>,
+    pub(crate) wait: WaitState,
 }
 
 /// The future of [`Queue::reserve`].
@@ -45,7 +45,7 @@ pub struct Get<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Reserve<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<Waiting>,
+    pub(crate) wait: WaitState,
 }
 
 /// The future of [`Queue::join`].
@@ -56,7 +56,7 @@ pub struct Reserve<'a, T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Join<'a, T> {
     pub(crate) queue: &'a Queue<T>,
-    pub(crate) listener: Option<Waiting>,
+    pub(crate) wait: WaitState,
 }
 
 // None of these futures pin their fields structurally: the item is moved out by value.
@@ -70,7 +70,7 @@ impl<T> Put<'_, T> {
     ) -> Poll<Option<Result<(), PutError<T>>>> {
         let shared: &Shared<T> = &self.queue.shared;
         let item = &mut self.item;
-        match shared.wait(Waiters::Putters, &mut self.listener, strategy, || {
+        match shared.wait(Waiters::Putters, &mut self.wait, strategy, || {
             shared.attempt_put(item)
         }) {
             Poll::Ready(Some(Ok(()))) => Poll::Ready(Some(Ok(()))),
@@ -103,19 +103,17 @@ impl<T> Get<'_, T> {
         &mut self,
         strategy: &mut Strategy<'_, '_>,
     ) -> Poll<Option<Result<T, GetError>>> {
-        poll_get(&self.queue.shared, &mut self.listener, strategy)
+        poll_get(&self.queue.shared, &mut self.wait, strategy)
     }
 }
 
 /// The get wait, shared with the stream.
 pub(crate) fn poll_get<T>(
     shared: &Shared<T>,
-    listener: &mut Option<Waiting>,
+    wait: &mut WaitState,
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<T, GetError>>> {
-    match shared.wait(Waiters::Getters, listener, strategy, || {
-        shared.attempt_get()
-    }) {
+    match shared.wait(Waiters::Getters, wait, strategy, || shared.attempt_get()) {
         Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(Ok(item))),
         Poll::Ready(Some(Err(()))) => Poll::Ready(Some(Err(GetError))),
         Poll::Ready(None) => Poll::Ready(None),
@@ -137,11 +135,11 @@ impl<T> Future for Get<'_, T> {
 /// The reserve wait, shared with the sink.
 pub(crate) fn poll_reserve<T>(
     shared: &Shared<T>,
-    listener: &mut Option<Waiting>,
+    wait: &mut WaitState,
     strategy: &mut Strategy<'_, '_>,
 ) -> Poll<Option<Result<(), ReserveError>>> {
     shared
-        .wait(Waiters::Putters, listener, strategy, || {
+        .wait(Waiters::Putters, wait, strategy, || {
             shared.attempt_reserve()
         })
         .map(|done| done.map(|result| result.map_err(|()| ReserveError)))
@@ -152,11 +150,7 @@ impl<'a, T> Future for Reserve<'a, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match poll_reserve(
-            &this.queue.shared,
-            &mut this.listener,
-            &mut Strategy::Async(cx),
-        ) {
+        match poll_reserve(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
             Poll::Ready(Some(Ok(()))) => Poll::Ready(Ok(Permit {
                 queue: Some(this.queue),
             })),
@@ -169,7 +163,7 @@ impl<'a, T> Future for Reserve<'a, T> {
 impl<T> Join<'_, T> {
     pub(crate) fn poll_with(&mut self, strategy: &mut Strategy<'_, '_>) -> Poll<Option<()>> {
         let shared = &self.queue.shared;
-        shared.wait(Waiters::Joiners, &mut self.listener, strategy, || {
+        shared.wait(Waiters::Joiners, &mut self.wait, strategy, || {
             shared.attempt_join()
         })
     }

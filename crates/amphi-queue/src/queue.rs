@@ -14,6 +14,7 @@ use crate::locked::Locked;
 use crate::ring::Ring;
 use crate::stream::{QueueSink, QueueStream};
 use crate::sync::Arc;
+use crate::wakers::WaitState;
 
 /// How much buffer the locked bounded constructors allocate up front, at most.
 const PREALLOCATE_MAX: usize = 1024;
@@ -162,8 +163,9 @@ impl<T> Queue<T> {
     ///
     /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring (which also counts
     /// the item for `join`); on the others, one short lock. Plus one atomic load, or one
-    /// wake-up if a getter waits. No allocation when the queue has room; one (the
-    /// listener) per wait when it is full.
+    /// wake-up if a getter waits. No allocation when the queue has room, nor while the wait
+    /// yields to the executor (its first 32 polls); one (the listener) per wait that lasts
+    /// longer.
     ///
     /// # Errors
     ///
@@ -180,7 +182,7 @@ impl<T> Queue<T> {
         Put {
             queue: self,
             item: Some(item),
-            listener: None,
+            wait: WaitState::new(),
         }
     }
 
@@ -188,7 +190,8 @@ impl<T> Queue<T> {
     ///
     /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring; on the others, one
     /// short lock. Plus one atomic load, or one wake-up if a putter waits. No allocation when
-    /// an item is buffered; one (the listener) per wait when the queue is empty.
+    /// an item is buffered, nor while the wait yields to the executor (its first 32 polls);
+    /// one (the listener) per wait that lasts longer.
     ///
     /// # Errors
     ///
@@ -202,7 +205,7 @@ impl<T> Queue<T> {
     pub fn get(&self) -> Get<'_, T> {
         Get {
             queue: self,
-            listener: None,
+            wait: WaitState::new(),
         }
     }
 
@@ -232,7 +235,7 @@ impl<T> Queue<T> {
     pub fn reserve(&self) -> Reserve<'_, T> {
         Reserve {
             queue: self,
-            listener: None,
+            wait: WaitState::new(),
         }
     }
 
@@ -246,7 +249,7 @@ impl<T> Queue<T> {
     pub fn join(&self) -> Join<'_, T> {
         Join {
             queue: self,
-            listener: None,
+            wait: WaitState::new(),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::Queue;
 use crate::core::Strategy;
 use crate::error::ReserveError;
 use crate::future::{poll_get, poll_reserve};
-use crate::wakers::Waiting;
+use crate::wakers::WaitState;
 
 /// The queue as a [`Stream`]: yields items until the queue is closed and drained.
 ///
@@ -23,7 +23,7 @@ use crate::wakers::Waiting;
 /// `next().await` on it is cancel-safe, as [`Queue::get`] is.
 pub struct QueueStream<T> {
     queue: Queue<T>,
-    listener: Option<Waiting>,
+    wait: WaitState,
     done: bool,
 }
 
@@ -31,7 +31,7 @@ impl<T> QueueStream<T> {
     pub(crate) fn new(queue: Queue<T>) -> Self {
         QueueStream {
             queue,
-            listener: None,
+            wait: WaitState::new(),
             done: false,
         }
     }
@@ -52,11 +52,7 @@ impl<T> Stream for QueueStream<T> {
         if this.done {
             return Poll::Ready(None);
         }
-        match poll_get(
-            &this.queue.shared,
-            &mut this.listener,
-            &mut Strategy::Async(cx),
-        ) {
+        match poll_get(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
             Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(item)),
             Poll::Ready(Some(Err(_))) => {
                 this.done = true;
@@ -88,7 +84,7 @@ impl<T> Stream for QueueStream<T> {
 /// cancel-safe: a reserved slot stays with the sink until used or the sink is dropped.
 pub struct QueueSink<T> {
     queue: Queue<T>,
-    listener: Option<Waiting>,
+    wait: WaitState,
     reserved: bool,
 }
 
@@ -96,7 +92,7 @@ impl<T> QueueSink<T> {
     pub(crate) fn new(queue: Queue<T>) -> Self {
         QueueSink {
             queue,
-            listener: None,
+            wait: WaitState::new(),
             reserved: false,
         }
     }
@@ -123,11 +119,7 @@ impl<T> Sink<T> for QueueSink<T> {
         if this.reserved {
             return Poll::Ready(Ok(()));
         }
-        match poll_reserve(
-            &this.queue.shared,
-            &mut this.listener,
-            &mut Strategy::Async(cx),
-        ) {
+        match poll_reserve(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
             Poll::Ready(Some(Ok(()))) => {
                 this.reserved = true;
                 Poll::Ready(Ok(()))

@@ -28,6 +28,22 @@ impl Drop for Waiting {
     }
 }
 
+/// What a wait keeps between polls: its listener once it has registered one, and how many
+/// polls it ended by yielding to the executor instead (see `Shared::wait`).
+pub(crate) struct WaitState {
+    pub(crate) listener: Option<Waiting>,
+    pub(crate) yields: u32,
+}
+
+impl WaitState {
+    pub(crate) const fn new() -> Self {
+        WaitState {
+            listener: None,
+            yields: 0,
+        }
+    }
+}
+
 /// The three events, their listener counts and the version counter.
 pub(crate) struct Wakers {
     getters: Event,

@@ -2,7 +2,10 @@
 //!
 //! Claims checked: on a bounded queue, puts and gets allocate nothing when nobody waits; on
 //! an unbounded FIFO queue that does not grow, neither do they (emptied blocks are reused);
-//! a wait allocates exactly one listener.
+//! a wait that ends while it still yields to its executor allocates nothing, and one that
+//! registers a listener allocates exactly that one listener.
+
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -55,8 +58,9 @@ fn put_and_get_allocate_nothing_when_nobody_waits() {
     for queue in [Queue::bounded(64), Queue::lifo(64), Queue::priority(64)] {
         // Warm up: event-listener allocates each event's internals on first use, once per
         // queue, as in any running program.
+        let (counter, waker) = common::waker();
         let mut get = queue.get();
-        assert!(poll_once(&mut get).is_pending());
+        assert!(common::poll_until_listening(&mut get, &counter, &waker).is_pending());
         drop(get);
         queue.try_put(0).expect("room");
         queue.try_get().expect("item");
@@ -94,8 +98,9 @@ fn put_and_get_allocate_nothing_when_nobody_waits() {
 fn an_unbounded_queue_reuses_its_blocks() {
     let queue = Queue::unbounded();
     // Warm up: the events (see above), and one block emptied so that it becomes the spare.
+    let (counter, waker) = common::waker();
     let mut get = queue.get();
-    assert!(poll_once(&mut get).is_pending());
+    assert!(common::poll_until_listening(&mut get, &counter, &waker).is_pending());
     drop(get);
     for i in 0..40u64 {
         queue.try_put(i).expect("open");
@@ -129,22 +134,32 @@ fn an_unbounded_queue_reuses_its_blocks() {
 }
 
 #[test]
-fn a_wait_allocates_one_listener() {
+fn a_wait_allocates_one_listener_once_it_registers_and_none_before() {
     let queue = Queue::bounded(1);
+    let (counter, waker) = common::waker();
     // Warm up both events (see above).
     let mut warm = queue.get();
-    assert!(poll_once(&mut warm).is_pending());
+    assert!(common::poll_until_listening(&mut warm, &counter, &waker).is_pending());
     drop(warm);
     queue.try_put(0).expect("room");
     queue.try_get().expect("item");
 
     for round in 0..10 {
+        // A short wait: the item comes while the get still yields to its executor.
         let n = allocations_in(|| {
             let mut get = queue.get();
-            assert!(poll_once(&mut get).is_pending());
+            assert!(common::poll(&mut get, &waker).is_pending());
             queue.try_put(round).expect("room");
-            assert_eq!(poll_once(&mut get), Poll::Ready(Ok(round)));
+            assert_eq!(common::poll(&mut get, &waker), Poll::Ready(Ok(round)));
         });
-        assert_eq!(n, 1, "one listener per wait, nothing else");
+        assert_eq!(n, 0, "a wait that ends within its yields allocates nothing");
+        // A long wait: the get registers a listener.
+        let n = allocations_in(|| {
+            let mut get = queue.get();
+            assert!(common::poll_until_listening(&mut get, &counter, &waker).is_pending());
+            queue.try_put(round).expect("room");
+            assert_eq!(common::poll(&mut get, &waker), Poll::Ready(Ok(round)));
+        });
+        assert_eq!(n, 1, "one listener per registered wait, nothing else");
     }
 }

@@ -1,35 +1,14 @@
 //! Cancellation and drop: nothing lost, nothing duplicated, nothing dropped twice.
 
-use std::future::Future;
-use std::pin::Pin;
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
 use amphi_queue::Queue;
-
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn waker() -> (Arc<CountingWaker>, Waker) {
-    let counter = Arc::new(CountingWaker::default());
-    (Arc::clone(&counter), Waker::from(counter))
-}
-
-fn poll<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(fut).poll(&mut Context::from_waker(waker))
-}
+use common::{poll, poll_until_listening, waker};
 
 /// An item that counts how often it is dropped.
 struct Counted(Arc<AtomicUsize>);
@@ -47,8 +26,8 @@ fn a_woken_getter_that_is_dropped_passes_the_wakeup_on() {
     let (w2, waker2) = waker();
     let mut first = queue.get();
     let mut second = queue.get();
-    assert!(poll(&mut first, &waker1).is_pending());
-    assert!(poll(&mut second, &waker2).is_pending());
+    assert!(poll_until_listening(&mut first, &w1, &waker1).is_pending());
+    assert!(poll_until_listening(&mut second, &w2, &waker2).is_pending());
     queue.try_put(42).expect("room");
     assert_eq!(
         w1.0.load(Ordering::SeqCst),
@@ -73,8 +52,8 @@ fn a_woken_putter_that_is_dropped_passes_the_wakeup_on() {
     let (w2, waker2) = waker();
     let mut first = queue.put(1);
     let mut second = queue.reserve();
-    assert!(poll(&mut first, &waker1).is_pending());
-    assert!(poll(&mut second, &waker2).is_pending());
+    assert!(poll_until_listening(&mut first, &w1, &waker1).is_pending());
+    assert!(poll_until_listening(&mut second, &w2, &waker2).is_pending());
     assert_eq!(queue.try_get(), Ok(0));
     assert_eq!(w1.0.load(Ordering::SeqCst), 1);
     drop(first);
@@ -98,9 +77,9 @@ fn a_dropped_pending_put_drops_its_item_and_never_inserts_it() {
         .try_put(Counted(Arc::clone(&drops)))
         .map_err(drop)
         .expect("room");
-    let (_, w) = waker();
+    let (counter, w) = waker();
     let mut put = queue.put(Counted(Arc::clone(&drops)));
-    assert!(poll(&mut put, &w).is_pending());
+    assert!(poll_until_listening(&mut put, &counter, &w).is_pending());
     drop(put);
     assert_eq!(
         drops.load(Ordering::SeqCst),
