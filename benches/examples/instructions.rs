@@ -52,6 +52,13 @@ fn main() {
                 ));
             }
         }
+        "amphi-unbounded" => {
+            let q = amphi_queue::Queue::unbounded();
+            for i in 0..n {
+                q.try_put(i).map_err(drop).expect("open");
+                sum = sum.wrapping_add(black_box(q.try_get().expect("item")));
+            }
+        }
         "amphi-lifo" => {
             let q = amphi_queue::Queue::lifo(64);
             for i in 0..n {
@@ -63,6 +70,13 @@ fn main() {
             let (tx, rx) = crossbeam_channel::bounded(64);
             for i in 0..n {
                 tx.try_send(i).expect("room");
+                sum = sum.wrapping_add(black_box(rx.try_recv().expect("item")));
+            }
+        }
+        "crossbeam-channel-unbounded" => {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            for i in 0..n {
+                tx.try_send(i).expect("open");
                 sum = sum.wrapping_add(black_box(rx.try_recv().expect("item")));
             }
         }

@@ -367,6 +367,7 @@ impl<T> Shared<T> {
 
     // ---- complete operations ----
 
+    #[inline]
     pub(crate) fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
         match on_store!(self, s => s.try_put(item, &self.wakers)) {
             PutOutcome::Done => Ok(()),
@@ -375,6 +376,7 @@ impl<T> Shared<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn try_get(&self) -> Result<T, TryGetError> {
         match on_store!(self, s => s.try_get(&self.wakers)) {
             GetOutcome::Item(item) => Ok(item),

@@ -56,6 +56,7 @@ impl<T> Locked<T> {
     }
 
     /// Puts `item` if there is room.
+    #[inline]
     pub(crate) fn try_put(&self, item: T, wakers: &Wakers) -> PutOutcome<T> {
         let outcome = {
             let mut state = lock(&self.state);
@@ -72,6 +73,7 @@ impl<T> Locked<T> {
     }
 
     /// Takes the next item in this flavour's order.
+    #[inline]
     pub(crate) fn try_get(&self, wakers: &Wakers) -> GetOutcome<T> {
         let (item, was_full) = {
             let mut state = lock(&self.state);

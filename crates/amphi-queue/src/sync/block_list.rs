@@ -196,6 +196,7 @@ impl<T> BlockList<T> {
     }
 
     /// Appends `value`. `locked` pushes (made under the queue's lock) pass the `SLOW` flag.
+    #[inline]
     pub(crate) fn push(&self, value: T, locked: bool) -> Result<(), Refused<T>> {
         let backoff = Backoff::new();
         let mut tail = self.tail.index.load(Ordering::Acquire);
@@ -267,6 +268,7 @@ impl<T> BlockList<T> {
     }
 
     /// Takes the oldest item.
+    #[inline]
     pub(crate) fn pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
         let mut head = self.head.index.load(Ordering::Acquire);
