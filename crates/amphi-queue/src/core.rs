@@ -39,7 +39,7 @@ pub(crate) enum Strategy<'a, 'b> {
 ///   capacity 512 and when unbounded.
 /// - An async wait never yields (it runs on an executor's thread): below capacity 32 it spins
 ///   rounds of 1, 2, 4 .. 32 hints (63 in all, a few microseconds); from 32 one round of 128.
-///   It spins only on the poll that starts the wait.
+///   It spins on each poll until it registers a listener (see `Shared::ASYNC_YIELDS`).
 ///
 /// After each round the wait tries the lock-free store again, or, for the locked store, looks
 /// at the version counter (one shared load, no lock). On a one-core machine neither budget
@@ -229,9 +229,10 @@ impl<T> Shared<T> {
         }
         // Waits first spin for a bounded while (see `SpinWait`): on a multi-core machine the
         // other side often frees a slot or brings an item within microseconds, far sooner
-        // than a park and wake-up round trip. An async wait spins only on the poll that
-        // starts it (no listener yet), never after a wake-up. Loom models skip the spin: it
-        // only multiplies the interleavings without changing them.
+        // than a park and wake-up round trip. An async wait spins on each poll until it
+        // registers a listener (the first poll and the yields after it, see
+        // `ASYNC_YIELDS`), never after a wake-up. Loom models skip the spin: it only
+        // multiplies the interleavings without changing them.
         let is_async = matches!(strategy, Strategy::Async(_));
         let starts_the_wait = !is_async || listener.is_none();
         let mut may_spin = !cfg!(amphi_loom) && starts_the_wait;
