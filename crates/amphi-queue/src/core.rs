@@ -319,9 +319,11 @@ impl<T> Shared<T> {
     /// Why: once one side of a queue parks, the other side's short spin ends long before the
     /// parked side's wake-up (tens of microseconds here), so it parks too, and every item
     /// after that costs two executor wake-ups: at capacity 1, async on both sides moved about
-    /// 35 K items a second. Staying awake through its executor for a while (about 32 polls:
-    /// tens of microseconds under `block_on`, less CPU than the wake-up it saves) lets a
-    /// wait outlast the other side's wake-up, after which neither side parks. Other tasks of
+    /// 35 K items a second. Staying awake through its executor for a while (32 polls, each
+    /// with the async spin of one or two microseconds) lets a wait outlast the other side's
+    /// wake-up, after which neither side parks: the same row moved 3.8 M items a second in
+    /// the committed run of `docs/benchmarks.md`. The price is that a wait that does not end
+    /// soon burns those polls before it sleeps. Other tasks of
     /// the executor run in between, so the task only spins when the executor has nothing
     /// else to do. Zero on a one-core machine (the other side needs the core) and in loom
     /// models (polls would only multiply the interleavings).

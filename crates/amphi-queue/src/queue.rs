@@ -161,8 +161,9 @@ impl<T> Queue<T> {
 
     /// Puts `item`, waiting for room while the queue is full.
     ///
-    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring (which also counts
-    /// the item for `join`); on the others, one short lock. Plus one atomic load, or one
+    /// Cost: on a FIFO queue (bounded up to 65,536 slots, or unbounded), one
+    /// compare-and-swap on the ring's or the list's tail (which also counts the item for
+    /// `join`); on the others, one short lock. Plus one atomic load, or one
     /// wake-up if a getter waits. No allocation when the queue has room, nor while the wait
     /// yields to the executor (its first 32 polls); one (the listener) per wait that lasts
     /// longer.
@@ -188,8 +189,8 @@ impl<T> Queue<T> {
 
     /// Takes the next item, waiting while the queue is empty.
     ///
-    /// Cost: on a bounded FIFO queue, one compare-and-swap on the ring; on the others, one
-    /// short lock. Plus one atomic load, or one wake-up if a putter waits. No allocation when
+    /// Cost: on a FIFO queue (bounded up to 65,536 slots, or unbounded), one
+    /// compare-and-swap on the ring's or the list's head; on the others, one short lock. Plus one atomic load, or one wake-up if a putter waits. No allocation when
     /// an item is buffered, nor while the wait yields to the executor (its first 32 polls);
     /// one (the listener) per wait that lasts longer.
     ///
