@@ -6,14 +6,17 @@
 //! Group names: `codec/{decode,encode}/{length_delimited/{16B,256B,4KiB,64KiB},lines/80B}`;
 //! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`. Throughput is
 //! reported in bytes and frames per iteration (about 1 MiB of payload). Each iteration
-//! frames a fresh transport, so buffer growth is part of the cost. Encoders take the
+//! frames a fresh transport, so buffer growth is part of the cost. Iterations take their
+//! source bytes from [`Placements`] in turn: the same bytes at 8 offsets within a page, so
+//! that no row depends on where one allocation happened to land (see its docs). Encoders take the
 //! payload as `&[u8]` (no per-item reference count); asynchronous-codec's lines encoder
 //! only takes an owned `String`, so that row clones one per line.
 
 use std::hint::black_box;
 
 use amphi_benches::codec_workload::{
-    FRAME_SIZES, Frames, LINE_LEN, Lines, U32LengthCodec, drain_all, feed_all, size_name,
+    FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, U32LengthCodec, drain_all, feed_all,
+    size_name,
 };
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
@@ -26,11 +29,11 @@ fn throughput(bytes: usize, frames: usize) -> Throughput {
     }
 }
 
-fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
-    let mut dst = vec![0u8; wire.len()];
+fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &Placements) {
+    let mut dst = vec![0u8; wire.next().len()];
     group.bench_function("memcpy", |b| {
         b.iter(|| {
-            dst.copy_from_slice(black_box(wire));
+            dst.copy_from_slice(black_box(wire.next()));
             black_box(&dst);
         })
     });
@@ -39,14 +42,14 @@ fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
 fn decode_length_delimited(c: &mut Criterion) {
     for size in FRAME_SIZES {
         let work = Frames::new(size);
-        let wire = &work.wire[..];
+        let wire = Placements::new(&work.wire);
         let mut group =
             c.benchmark_group(format!("codec/decode/length_delimited/{}", size_name(size)));
-        group.throughput(throughput(wire.len(), work.frames));
+        group.throughput(throughput(work.wire.len(), work.frames));
         group.bench_function("amphi", |b| {
             b.iter(|| {
                 let mut framed = amphi_codec::FramedRead::new(
-                    black_box(wire),
+                    black_box(wire.next()),
                     amphi_codec::LengthDelimitedCodec::new(),
                 );
                 let n = drain_all(&mut framed, |frame| {
@@ -58,7 +61,7 @@ fn decode_length_delimited(c: &mut Criterion) {
         group.bench_function("tokio-util", |b| {
             b.iter(|| {
                 let mut framed = tokio_util::codec::FramedRead::new(
-                    black_box(wire),
+                    black_box(wire.next()),
                     tokio_util::codec::LengthDelimitedCodec::new(),
                 );
                 let n = drain_all(&mut framed, |frame| {
@@ -70,27 +73,29 @@ fn decode_length_delimited(c: &mut Criterion) {
         group.bench_function("asynchronous-codec", |b| {
             b.iter(|| {
                 let mut framed =
-                    asynchronous_codec::FramedRead::new(black_box(wire), U32LengthCodec);
+                    asynchronous_codec::FramedRead::new(black_box(wire.next()), U32LengthCodec);
                 let n = drain_all(&mut framed, |frame| {
                     black_box(frame);
                 });
                 assert_eq!(n, work.frames);
             })
         });
-        memcpy_row(&mut group, wire);
+        memcpy_row(&mut group, &wire);
         group.finish();
     }
 }
 
 fn decode_lines(c: &mut Criterion) {
     let work = Lines::new();
-    let wire = &work.wire[..];
+    let wire = Placements::new(&work.wire);
     let mut group = c.benchmark_group(format!("codec/decode/lines/{LINE_LEN}B"));
-    group.throughput(throughput(wire.len(), work.lines));
+    group.throughput(throughput(work.wire.len(), work.lines));
     group.bench_function("amphi", |b| {
         b.iter(|| {
-            let mut framed =
-                amphi_codec::FramedRead::new(black_box(wire), amphi_codec::LinesCodec::new());
+            let mut framed = amphi_codec::FramedRead::new(
+                black_box(wire.next()),
+                amphi_codec::LinesCodec::new(),
+            );
             let n = drain_all(&mut framed, |line| {
                 black_box(line);
             });
@@ -100,7 +105,7 @@ fn decode_lines(c: &mut Criterion) {
     group.bench_function("tokio-util", |b| {
         b.iter(|| {
             let mut framed = tokio_util::codec::FramedRead::new(
-                black_box(wire),
+                black_box(wire.next()),
                 tokio_util::codec::LinesCodec::new(),
             );
             let n = drain_all(&mut framed, |line| {
@@ -112,7 +117,7 @@ fn decode_lines(c: &mut Criterion) {
     group.bench_function("asynchronous-codec", |b| {
         b.iter(|| {
             let mut framed = asynchronous_codec::FramedRead::new(
-                black_box(wire),
+                black_box(wire.next()),
                 asynchronous_codec::LinesCodec,
             );
             let n = drain_all(&mut framed, |line| {
@@ -121,7 +126,7 @@ fn decode_lines(c: &mut Criterion) {
             assert_eq!(n, work.lines);
         })
     });
-    memcpy_row(&mut group, wire);
+    memcpy_row(&mut group, &wire);
     group.finish();
 }
 
@@ -129,6 +134,7 @@ fn encode_length_delimited(c: &mut Criterion) {
     for size in FRAME_SIZES {
         let work = Frames::new(size);
         let expected = work.wire.len();
+        let payloads = Placements::new(&work.payload);
         let mut group =
             c.benchmark_group(format!("codec/encode/length_delimited/{}", size_name(size)));
         group.throughput(throughput(expected, work.frames));
@@ -140,7 +146,8 @@ fn encode_length_delimited(c: &mut Criterion) {
                     &mut out,
                     amphi_codec::LengthDelimitedCodec::new(),
                 );
-                feed_all(&mut framed, work.frames, || &work.payload[..]);
+                let payload = payloads.next();
+                feed_all(&mut framed, work.frames, || payload);
                 drop(framed);
                 assert_eq!(out.len(), expected);
             })
@@ -152,7 +159,8 @@ fn encode_length_delimited(c: &mut Criterion) {
                     &mut out,
                     tokio_util::codec::LengthDelimitedCodec::new(),
                 );
-                feed_all(&mut framed, work.frames, || &work.payload[..]);
+                let payload = payloads.next();
+                feed_all(&mut framed, work.frames, || payload);
                 drop(framed);
                 assert_eq!(out.len(), expected);
             })
@@ -161,12 +169,13 @@ fn encode_length_delimited(c: &mut Criterion) {
             b.iter(|| {
                 out.clear();
                 let mut framed = asynchronous_codec::FramedWrite::new(&mut out, U32LengthCodec);
-                feed_all(&mut framed, work.frames, || &work.payload[..]);
+                let payload = payloads.next();
+                feed_all(&mut framed, work.frames, || payload);
                 drop(framed);
                 assert_eq!(out.len(), expected);
             })
         });
-        memcpy_row(&mut group, &work.wire);
+        memcpy_row(&mut group, &Placements::new(&work.wire));
         group.finish();
     }
 }
@@ -210,7 +219,7 @@ fn encode_lines(c: &mut Criterion) {
             assert_eq!(out.len(), expected);
         })
     });
-    memcpy_row(&mut group, &work.wire);
+    memcpy_row(&mut group, &Placements::new(&work.wire));
     group.finish();
 }
 
