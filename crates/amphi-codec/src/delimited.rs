@@ -8,6 +8,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
+use crate::scan;
 
 /// The default longest frame of [`DelimitedCodec`] and line of
 /// [`LinesCodec`](crate::LinesCodec): 64 KiB, asyncio's `StreamReader` limit.
@@ -17,11 +18,13 @@ pub const DEFAULT_MAX_LENGTH: usize = 64 * 1024;
 pub(crate) enum Split {
     /// A frame at the front of the buffer: `len` bytes without the delimiter, `consume`
     /// bytes with it (equal at end of stream), and the stream offset of its first byte.
-    /// The caller takes `consume` bytes off the buffer.
+    /// The caller takes `consume` bytes off the buffer. `ascii`: this call read every byte
+    /// of the frame and each is below `0x80` (`false` says nothing).
     Frame {
         len: usize,
         consume: usize,
         offset: u64,
+        ascii: bool,
     },
     /// No delimiter yet.
     NeedMore,
@@ -53,14 +56,34 @@ impl Splitter {
         }
     }
 
+    /// The frame at the front of `src`, if its delimiter has arrived.
+    ///
+    /// With `ASCII`, a frame that starts with this call's scan and whose first
+    /// [`SHORT`](crate::scan::SHORT) bytes hold its delimiter is read in one pass that also
+    /// notes whether it is ASCII ([`Split::Frame`]'s `ascii`). Only bytes read in this call
+    /// count: `src` may have been edited between calls.
     #[inline(always)]
-    pub(crate) fn split(&mut self, src: &mut BytesMut) -> Split {
+    pub(crate) fn split<const ASCII: bool>(&mut self, src: &mut BytesMut) -> Split {
         if self.discarding && !self.discard(src) {
             return Split::NeedMore;
         }
         let read_to = src.len().min(self.max.saturating_add(1));
         let from = self.next_index.min(read_to);
-        match memchr::memchr(self.delimiter, &src[from..read_to]) {
+        let hay = &src[from..read_to];
+        let (found, ascii) = if ASCII && from == 0 {
+            let scan = scan::scan_short(self.delimiter, hay);
+            match scan.found {
+                Some(i) => (Some(i), scan.ascii),
+                None if hay.len() > scan::SHORT => (
+                    memchr::memchr(self.delimiter, &hay[scan::SHORT..]).map(|i| i + scan::SHORT),
+                    false,
+                ),
+                None => (None, false),
+            }
+        } else {
+            (memchr::memchr(self.delimiter, hay), false)
+        };
+        match found {
             Some(i) => {
                 let end = from + i;
                 self.next_index = 0;
@@ -70,6 +93,7 @@ impl Splitter {
                     len: end,
                     consume: end + 1,
                     offset,
+                    ascii,
                 }
             }
             None if src.len() > self.max => {
@@ -108,7 +132,7 @@ impl Splitter {
 
     /// At end of stream: the last, unterminated frame, if any.
     pub(crate) fn split_eof(&mut self, src: &mut BytesMut) -> Split {
-        match self.split(src) {
+        match self.split::<false>(src) {
             Split::NeedMore if src.is_empty() || self.discarding => {
                 self.consumed += src.len() as u64;
                 src.advance(src.len());
@@ -123,6 +147,7 @@ impl Splitter {
                     len: src.len(),
                     consume: src.len(),
                     offset,
+                    ascii: false,
                 }
             }
             other => other,
@@ -187,7 +212,7 @@ impl Decoder for DelimitedCodec {
 
     #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, DelimitedError> {
-        let split = self.splitter.split(src);
+        let split = self.splitter.split::<false>(src);
         finish(split, src, self.splitter.max)
     }
 

@@ -76,6 +76,7 @@ mod length_delimited;
 mod lines;
 mod parts;
 mod read_buf;
+mod scan;
 mod state;
 
 pub use bytes_codec::BytesCodec;

@@ -1,5 +1,10 @@
 //! [`LinesCodec`]: UTF-8 lines ended by `\n` or `\r\n`.
 
+// One of the three modules of the crate with `unsafe` (with `read_buf` and
+// `length_delimited::small_frame`): a line the splitter saw to be ASCII skips UTF-8
+// validation.
+#![allow(unsafe_code)]
+
 use std::error::Error;
 use std::fmt;
 use std::io;
@@ -14,7 +19,11 @@ use crate::encoder::Encoder;
 ///
 /// Each line is validated and copied into a new `String` (one allocation per line; use
 /// [`DelimitedCodec`](crate::DelimitedCodec) with `b'\n'` for zero-copy [`Bytes`](bytes::Bytes)).
-/// Lines are found with `memchr`, and no byte is scanned twice however the line arrives.
+/// Cost per line: one pass to find its end, one allocation, one copy. A line whose `\n`
+/// is within the first 128 bytes of what has arrived is found and checked in the same
+/// pass (16 bytes per step with SSE2 on x86_64), and an ASCII one needs no further UTF-8
+/// validation; longer lines are found with `memchr` and then validated. No byte is
+/// scanned twice for the `\n`, however the line arrives.
 ///
 /// A line longer than the maximum ([`DEFAULT_MAX_LENGTH`](crate::DEFAULT_MAX_LENGTH), 64 KiB,
 /// by default; the `\n` not counted) yields [`LinesError::LineTooLong`] and the codec skips
@@ -73,12 +82,22 @@ impl LinesCodec {
                 len,
                 consume,
                 offset,
+                ascii,
             } => {
                 let mut line = &src[..len];
                 if let [rest @ .., b'\r'] = line {
                     line = rest;
                 }
-                let result = match std::str::from_utf8(line) {
+                let checked = if ascii {
+                    // SAFETY: `ascii` says the splitter read each of the first `len` bytes
+                    // of `src` in this same call (so nothing edited them since; `src` is
+                    // borrowed mutably here) and each is below 0x80. `line` is a prefix of
+                    // them, and ASCII bytes are valid UTF-8.
+                    Ok(unsafe { std::str::from_utf8_unchecked(line) })
+                } else {
+                    std::str::from_utf8(line)
+                };
+                let result = match checked {
                     Ok(text) => Ok(Some(text.to_owned())),
                     Err(err) => Err(LinesError::InvalidUtf8 {
                         offset,
@@ -103,7 +122,7 @@ impl Decoder for LinesCodec {
 
     #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LinesError> {
-        let split = self.splitter.split(src);
+        let split = self.splitter.split::<true>(src);
         self.finish(split, src)
     }
 

@@ -19,7 +19,7 @@
 //! allocation is still alive*: a live allocation cannot overlap another one, so that
 //! containment proves the handle is in the same allocation.
 
-// One of the two modules of the crate with `unsafe` (the other is
+// One of the three modules of the crate with `unsafe` (with `lines` and
 // `length_delimited::small_frame`); each block says why it holds.
 #![allow(unsafe_code)]
 

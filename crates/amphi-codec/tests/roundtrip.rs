@@ -109,6 +109,54 @@ proptest! {
     }
 
     #[test]
+    fn lines_of_any_bytes_match_a_model(
+        // Mostly ASCII, with bytes that make UTF-8 invalid or multi-byte, and enough `\n`,
+        // so that lines of every length meet every validation path.
+        data in prop::collection::vec(
+            prop_oneof![
+                8 => 0x20u8..0x7f,
+                2 => Just(b'\n'),
+                1 => Just(b'\r'),
+                1 => 0x80u8..=0xff,
+                1 => prop::sample::select(vec![0xc3u8, 0xa9, 0xe2, 0x82, 0xac]),
+            ],
+            0..1500,
+        ),
+        max in prop_oneof![Just(usize::MAX), 0usize..300],
+        chunks in prop::collection::vec(1usize..200, 1..6),
+    ) {
+        // One outcome per `\n`-ended segment (and the unterminated rest): too long, or the
+        // segment without a trailing `\r`, validated as UTF-8.
+        let mut segments: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+        if segments.last().is_some_and(|s| s.is_empty()) {
+            segments.pop();
+        }
+        let expected: Vec<Result<String, &str>> = segments
+            .iter()
+            .map(|segment| {
+                if segment.len() > max {
+                    return Err("too long");
+                }
+                let line = segment.strip_suffix(b"\r").unwrap_or(segment);
+                String::from_utf8(line.to_vec()).map_err(|_| "invalid")
+            })
+            .collect();
+        let got: Vec<Result<String, &str>> = block_on(async {
+            let framed = FramedRead::new(ChunkedReader::new(data.clone(), chunks), LinesCodec::with_max_length(max));
+            framed
+                .map(|line| match line {
+                    Ok(line) => Ok(line),
+                    Err(amphi_codec::LinesError::LineTooLong { .. }) => Err("too long"),
+                    Err(amphi_codec::LinesError::InvalidUtf8 { .. }) => Err("invalid"),
+                    Err(err) => panic!("unexpected {err}"),
+                })
+                .collect()
+                .await
+        });
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
     fn delimited_bytes_split_like_slice_split(
         data in prop::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..2000),
         chunks in prop::collection::vec(1usize..100, 1..6),
