@@ -50,7 +50,7 @@ impl futures_lite::AsyncRead for Chunked {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.reads += 1;
-        if self.pending && self.reads % 2 == 0 {
+        if self.pending && self.reads.is_multiple_of(2) {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
