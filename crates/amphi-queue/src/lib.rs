@@ -83,10 +83,11 @@
 //! hints (as many as the capacity, at most 128, then 6 more; 63 at capacity 1) and then yields at most 64
 //! times (4 from capacity 512 and when unbounded), looking at the store again (or watching a
 //! version counter of the locked store), before it parks. An async wait spins at most 63
-//! hints per poll (128 from capacity 32; one or two microseconds, never yielding the
-//! executor's thread), and for its first 32 polls it then yields to its executor (wakes
-//! its own task and returns `Pending`, holding nothing) instead of registering a waker:
-//! other tasks run meanwhile, and a wait that ends within those polls allocates nothing.
+//! hints per poll (128 from capacity 32; one or two microseconds), and for its first 32
+//! polls it then yields to its executor (wakes its own task and returns `Pending`, holding
+//! nothing) instead of registering a waker, after one `std::thread::yield_now` each, so
+//! that a thread sharing the core (perhaps the other side) runs first: other tasks and
+//! threads run meanwhile, and a wait that ends within those polls allocates nothing.
 //! Only then does it register a listener (one allocation) and sleep until woken. Both
 //! sides staying awake that long is what keeps a capacity-1 queue between two async tasks
 //! from paying two executor wake-ups per item.
