@@ -324,8 +324,8 @@ impl<T> Shared<T> {
     /// after that costs two executor wake-ups: at capacity 1, async on both sides moved about
     /// 35 K items a second. Staying awake through its executor for a while (32 polls, each
     /// with the async spin of one or two microseconds) lets a wait outlast the other side's
-    /// wake-up, after which neither side parks: the same row moved 3.8 M items a second in
-    /// the committed run of `docs/benchmarks.md`. The price is that a wait that does not end
+    /// wake-up, after which neither side parks: the same row moved 3.8 M items a second
+    /// when this was added, and 4.5 M in the run of df5607d (`docs/benchmarks.md`). The price is that a wait that does not end
     /// soon burns those polls before it sleeps. Other tasks of
     /// the executor run in between, so the task only spins when the executor has nothing
     /// else to do. Zero on a one-core machine (the other side needs the core) and in loom
