@@ -195,6 +195,17 @@ exit EXIT
         let cargo = dir.path().join("cargo");
         std::fs::write(&cargo, FAKE_CARGO.replace("EXIT", &exit.to_string())).expect("write");
         std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        // A test thread that spawns a process while `write` holds the script open hands the
+        // open file to its child until the child execs, and running the script meanwhile
+        // fails with "Text file busy" (ETXTBSY). Wait that out before the real run.
+        for _ in 0..200 {
+            match std::process::Command::new(&cargo).arg("--no-run").status() {
+                Err(err) if err.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                _ => break,
+            }
+        }
         let options = BenchOptions {
             profile: Profile::quick(),
             filter: Some("g/".into()),
