@@ -19,10 +19,11 @@ use crate::encoder::Encoder;
 ///
 /// Each line is validated and copied into a new `String` (one allocation per line; use
 /// [`DelimitedCodec`](crate::DelimitedCodec) with `b'\n'` for zero-copy [`Bytes`](bytes::Bytes)).
-/// Cost per line: one pass to find its end, one allocation, one copy. A line whose `\n`
-/// is within the first 128 bytes of what has arrived is found and checked in the same
-/// pass (16 bytes per step with SSE2 on x86_64), and an ASCII one needs no further UTF-8
-/// validation; longer lines are found with `memchr` and then validated. No byte is
+/// Cost per line: one pass to find its end, one allocation, one copy. A line that is
+/// already buffered whole when its decode starts, with its `\n` within its first 128
+/// bytes, is found and checked in the same pass (16 bytes per step with SSE2 on x86_64),
+/// and an ASCII one needs no further UTF-8 validation; other lines are found with `memchr`
+/// and then validated. No byte is
 /// scanned twice for the `\n`, however the line arrives.
 ///
 /// A line longer than the maximum ([`DEFAULT_MAX_LENGTH`](crate::DEFAULT_MAX_LENGTH), 64 KiB,

@@ -55,7 +55,8 @@ pub(crate) enum Strategy<'a, 'b> {
 /// against the batch it waits for, so long yielding only burns a core the other side needs.
 /// At small capacities the other side answers within microseconds, far sooner than a park
 /// and wake-up round trip, hence the longer yielding there. The figures were tuned on a
-/// 2-core VM (one hint about 12 ns, one yield about 0.2 us); `docs/benchmarks.md` has the
+/// 2-core VM (one hint about 12 ns; one yield about 0.7 us with nothing else runnable,
+/// a million `yield_now` calls timed in a loop); `docs/benchmarks.md` has the
 /// rows they move.
 pub(crate) struct SpinWait {
     step: u32,
@@ -325,14 +326,14 @@ impl<T> Shared<T> {
     /// 35 K items a second. Staying awake through its executor for a while (32 polls, each
     /// with the async spin of one or two microseconds) lets a wait outlast the other side's
     /// wake-up, after which neither side parks: the same row moved 3.8 M items a second
-    /// when this was added, and 4.5 M in the run of df5607d (`docs/benchmarks.md`). The price is that a wait that does not end
-    /// soon burns those polls before it sleeps. Other tasks of
-    /// the executor run in between, so the task only spins when the executor has nothing
-    /// else to do. Zero on a one-core machine (the other side needs the core) and in loom
-    /// models (polls would only multiply the interleavings).
+    /// when this was added, and 4.5 M in the run of df5607d (`docs/benchmarks.md`). The
+    /// price is that a wait that does not end soon burns those polls before it sleeps.
+    /// Other tasks of the executor run in between, so the task only spins when the executor
+    /// has nothing else to do. Zero on a one-core machine (the other side needs the core)
+    /// and in loom models (polls would only multiply the interleavings).
     ///
     /// Each of those polls also yields the thread to the OS (`std::thread::yield_now`, about
-    /// 0.2 us when nothing else is runnable). Without it, when the other side's thread
+    /// 0.7 us here when nothing else is runnable: one system call). Without it, when the other side's thread
     /// shares this core (threads spawned together often start on one core, and stay there
     /// for milliseconds), the polls keep that thread off the core for the whole budget, and
     /// then again after every item: one in ten runs of 20,000 items through capacity 1024

@@ -190,9 +190,10 @@ impl<T> Queue<T> {
     /// Takes the next item, waiting while the queue is empty.
     ///
     /// Cost: on a FIFO queue (bounded up to 65,536 slots, or unbounded), one
-    /// compare-and-swap on the ring's or the list's head; on the others, one short lock. Plus one atomic load, or one wake-up if a putter waits. No allocation when
-    /// an item is buffered, nor while the wait yields to the executor (its first 32 polls);
-    /// one (the listener) per wait that lasts longer.
+    /// compare-and-swap on the ring's or the list's head; on the others, one short lock.
+    /// Plus one atomic load, or one wake-up if a putter waits. No allocation when an item is
+    /// buffered, nor while the wait yields to the executor (its first 32 polls); one (the
+    /// listener) per wait that lasts longer.
     ///
     /// # Errors
     ///
