@@ -42,6 +42,11 @@ impl Decoder for BytesCodec {
             Ok(Some(src.split().freeze()))
         }
     }
+
+    fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
+        // It only advances the buffer and freezes what it splits off.
+        Some(crate::read_buf::KeepsInit::new())
+    }
 }
 
 impl Encoder<Bytes> for BytesCodec {

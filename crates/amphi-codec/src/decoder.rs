@@ -18,6 +18,10 @@ use crate::error::TrailingBytes;
 /// `src.reserve`: the driver grows the buffer with the bytes the peer actually sent, so
 /// memory follows what was received and never what a header claims.
 ///
+/// The driver zeroes the memory it reuses after a decoder of yours (a `memset` of the
+/// bytes read), because safe code holding the `BytesMut` may leave uninitialised bytes in
+/// its spare capacity; after the codecs of this crate it reuses memory without zeroing.
+///
 /// # Errors
 ///
 /// A decoder error ends the stream (see [`ReadState::Errored`](crate::ReadState)) unless
@@ -79,5 +83,14 @@ pub trait Decoder {
     fn is_recoverable(&self, error: &Self::Error) -> bool {
         let _ = error;
         false
+    }
+
+    /// Not part of the API. The crate's own decoders return `Some`, which lets the driver
+    /// reuse the memory of the read buffer without zeroing it again; code outside the
+    /// crate cannot name the type, so its decoders keep the default and the driver zeroes
+    /// the memory it reuses after them (see `read_buf`).
+    #[doc(hidden)]
+    fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
+        None
     }
 }

@@ -224,6 +224,11 @@ impl Decoder for DelimitedCodec {
     fn is_recoverable(&self, error: &DelimitedError) -> bool {
         matches!(error, DelimitedError::FrameTooLong { .. })
     }
+
+    fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
+        // It only advances the buffer and freezes what it splits off.
+        Some(crate::read_buf::KeepsInit::new())
+    }
 }
 
 #[inline]

@@ -22,8 +22,8 @@ use crate::state::{ReadHalf, ReadState, WriteHalf};
 /// `async-net`, or tokio's through `tokio_util::compat`.
 ///
 /// Reading: frames are split off the read buffer without copying. The buffer grows with the
-/// bytes actually received (never with a length that a header claims), and memory that has
-/// been initialised once is not zeroed again. After an error the stream is terminated (see
+/// bytes actually received (never with a length that a header claims), and with this
+/// crate's codecs memory that has been initialised once is not zeroed again. After an error the stream is terminated (see
 /// [`ReadState`]) unless the codec says the error is recoverable.
 ///
 /// Writing: [`Sink::poll_ready`] writes until the write buffer holds less than the
@@ -134,6 +134,9 @@ impl<T, C> Framed<T, C> {
     }
 
     /// Bytes read and not yet decoded, to edit.
+    ///
+    /// After an edit, the next growth of the buffer zeroes again the memory it reuses
+    /// (once; the codecs of this crate then reuse it without zeroing).
     pub fn read_buffer_mut(&mut self) -> &mut BytesMut {
         self.read.buf.data_mut()
     }

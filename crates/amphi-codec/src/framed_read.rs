@@ -112,6 +112,9 @@ impl<R, D> FramedRead<R, D> {
     }
 
     /// Bytes read and not yet decoded, to edit.
+    ///
+    /// After an edit, the next growth of the buffer zeroes again the memory it reuses
+    /// (once; the codecs of this crate then reuse it without zeroing).
     pub fn read_buffer_mut(&mut self) -> &mut BytesMut {
         self.read.buf.data_mut()
     }

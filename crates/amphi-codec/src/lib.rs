@@ -41,9 +41,12 @@
 //!   announces: a peer that claims an 8 MiB frame and sends 10 bytes costs 10 bytes (plus
 //!   the read room, 8 KiB growing to 256 KiB while reads fill it). The maximum frame length
 //!   is checked before anything is buffered for the frame.
-//! - The read buffer's memory is zeroed once when allocated, never again before a read.
-//!   The buffer is reused once the frames split off it are dropped; frames kept alive keep
-//!   their part of it alive.
+//! - The read buffer's memory is zeroed once when allocated and, with the codecs of this
+//!   crate, never again before a read. The buffer is reused once the frames split off it
+//!   are dropped; frames kept alive keep their part of it alive. After a [`Decoder`] of
+//!   your own, or an edit through `read_buffer_mut`, the memory reused is zeroed again
+//!   (what the peers pay on every read): safe code can leave uninitialised bytes in a
+//!   `BytesMut`'s spare capacity, and a reader must never be handed those.
 //! - The write buffer holds encoded items until written; `poll_ready` writes it down below
 //!   the high-water mark ([`DEFAULT_HIGH_WATER_MARK`] by default) before accepting more.
 //!

@@ -135,6 +135,11 @@ impl Decoder for LinesCodec {
     fn is_recoverable(&self, error: &LinesError) -> bool {
         !matches!(error, LinesError::Io(_))
     }
+
+    fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
+        // It only advances the buffer and freezes what it splits off.
+        Some(crate::read_buf::KeepsInit::new())
+    }
 }
 
 impl Encoder<&str> for LinesCodec {

@@ -12,12 +12,18 @@
 //!   allocation alive, and its whole capacity lies in `region`.
 //!
 //! `region` is an address range of the allocation that `spare` keeps alive, every byte of
-//! which has been written (zeroed by us, or received). Bytes never become uninitialised
-//! again, so the range stays valid while the allocation lives. Whenever a handle may have
-//! moved to another allocation (after `reserve`, or after the decoder had `data`), the
-//! range is only trusted again if the handle's capacity lies inside it *while the old
-//! allocation is still alive*: a live allocation cannot overlap another one, so that
-//! containment proves the handle is in the same allocation.
+//! which has been written (zeroed by us, or received) and has been reachable since only
+//! through handles that this crate's own code used. Safe code with a `BytesMut` can make
+//! bytes uninitialised again: it can write `MaybeUninit::uninit()` into the handle's spare
+//! capacity. So whenever code outside the crate (a decoder of the user's, or a caller of
+//! `read_buffer_mut`) had `data`, the next refill trusts only the room `spare` held, which
+//! was never handed out, and zeroes the rest again. The crate's own decoders prove that
+//! they keep the rule with a [`KeepsInit`] that only this crate can make.
+//!
+//! Whenever a handle may have moved to another allocation (after `reserve`, or after the
+//! decoder had `data`), the range is only trusted again if the handle's capacity overlaps
+//! it *while the old allocation is still alive*: a live allocation cannot overlap another
+//! one, so an overlap proves the handle is in the same allocation.
 
 // One of the three modules of the crate with `unsafe` (with `lines` and
 // `length_delimited::small_frame`); each block says why it holds.
@@ -31,6 +37,24 @@ use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use futures_io::AsyncRead;
+
+pub(crate) use sealed::KeepsInit;
+
+mod sealed {
+    /// Proof that a decoder is one of this crate's own: it only takes bytes off the front
+    /// of the buffer (`advance`, `split_to(..).freeze()`), never writes uninitialised bytes
+    /// and never hands a `BytesMut` on the buffer to other code. Code outside the crate
+    /// cannot name this type, so it cannot claim the same.
+    #[derive(Debug, Clone, Copy)]
+    pub struct KeepsInit(());
+
+    impl KeepsInit {
+        /// Only for the decoders of this crate (see the type's docs).
+        pub(crate) const fn new() -> Self {
+            Self(())
+        }
+    }
+}
 
 /// A read is given at least this much room (and all the room the allocation has).
 ///
@@ -47,10 +71,16 @@ pub(crate) const MAX_ROOM: usize = 64 * 1024;
 pub(crate) struct ReadBuf {
     data: BytesMut,
     spare: BytesMut,
-    /// Addresses known initialised in the allocation that `spare` keeps alive.
+    /// Addresses known initialised in the allocation that `spare` keeps alive, and
+    /// reachable since only by this crate's code (module docs).
     region: Option<Range<usize>>,
     /// Room to make when refilling: [`MIN_READ`], doubled by large partial frames.
     room: usize,
+    /// Code outside the crate had `data` since the last refill.
+    exposed: bool,
+    /// Bytes zeroed so far, for the tests of the reuse rules.
+    #[cfg(test)]
+    zeroed: usize,
 }
 
 fn capacity_range(buf: &BytesMut) -> Range<usize> {
@@ -58,8 +88,30 @@ fn capacity_range(buf: &BytesMut) -> Range<usize> {
     start..start + buf.capacity()
 }
 
-fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Writes zeroes over `buf`'s spare capacity, except the addresses in `known`; returns how
+/// many bytes it zeroed.
+fn zero_spare_outside(buf: &mut BytesMut, known: Option<&Range<usize>>) -> usize {
+    let spare = buf.spare_capacity_mut();
+    let start = spare.as_ptr() as usize;
+    let end = start + spare.len();
+    // The part of `spare` before and after `known`, as offsets into it.
+    let (head, tail) = match known {
+        Some(k) if k.start < end && start < k.end => {
+            (k.start.saturating_sub(start), end.min(k.end) - start)
+        }
+        _ => (spare.len(), spare.len()),
+    };
+    for byte in &mut spare[..head] {
+        byte.write(0);
+    }
+    for byte in &mut spare[tail..] {
+        byte.write(0);
+    }
+    head + (spare.len() - tail)
 }
 
 impl ReadBuf {
@@ -70,6 +122,9 @@ impl ReadBuf {
             spare: BytesMut::new(),
             region: None,
             room: MIN_READ,
+            exposed: false,
+            #[cfg(test)]
+            zeroed: 0,
         }
     }
 
@@ -78,10 +133,18 @@ impl ReadBuf {
         &self.data
     }
 
-    /// The received bytes not yet decoded, for a decoder or a caller to edit.
+    /// The received bytes not yet decoded, for code outside the crate to edit.
     ///
-    /// Whatever the caller does, the next refill re-checks where `data` lives.
+    /// Whatever the caller does, the next refill re-checks where `data` lives and zeroes
+    /// again all the memory it reuses except the room that `spare` held.
     pub(crate) fn data_mut(&mut self) -> &mut BytesMut {
+        self.exposed = true;
+        &mut self.data
+    }
+
+    /// The received bytes not yet decoded, for a decoder of this crate (`KeepsInit`): the
+    /// memory it leaves is reused without zeroing it again.
+    pub(crate) fn data_mut_keeping_init(&mut self, _proof: KeepsInit) -> &mut BytesMut {
         &mut self.data
     }
 
@@ -168,24 +231,28 @@ impl ReadBuf {
     fn refill(&mut self, want: usize, allocate: bool) {
         let spare = mem::take(&mut self.spare);
         // `spare` still keeps the old allocation alive here, so a non-empty `data` whose
-        // capacity lies inside `region` is a handle of that same allocation.
+        // capacity overlaps `region` is a handle of that same allocation.
         let data_range = capacity_range(&self.data);
         let data_known = self.data.capacity() == 0
             || self
                 .region
                 .as_ref()
-                .is_some_and(|r| contains(r, &data_range));
+                .is_some_and(|r| overlaps(r, &data_range));
+        // The addresses that may be reused without zeroing: all of `region`, or if other
+        // code had `data`, only the room `spare` held (never handed out, inside `region`).
+        let known = match self.region.take() {
+            Some(_) if !data_known => None,
+            Some(_) if self.exposed => Some(capacity_range(&spare)),
+            region => region,
+        };
         // When `data` is empty it becomes `spare` itself; otherwise this is O(1) if the
         // two are contiguous, and drops `spare` (copying nothing) if not.
         self.data.unsplit(spare);
-        if !data_known {
-            self.region = None;
-        }
         let room = self.data.capacity() - self.data.len();
         if room < want {
             // May reclaim the front of the allocation (a move inside it) or allocate a
-            // new one; a new one is made while the old one is alive, so it cannot lie in
-            // `region` and the check below notices it.
+            // new one; a new one is made while the old one is alive, so it cannot overlap
+            // `known`.
             if allocate {
                 self.data.reserve(want);
             } else {
@@ -193,15 +260,16 @@ impl ReadBuf {
                 let _ = self.data.try_reclaim(want);
             }
         }
-        let range = capacity_range(&self.data);
-        let known = self.region.as_ref().is_some_and(|r| contains(r, &range)) && !range.is_empty();
-        if !known {
-            for byte in self.data.spare_capacity_mut() {
-                byte.write(0);
-            }
-            // Received bytes and the zeroed room: all of the capacity.
-            self.region = Some(range);
+        // Bytes below `len` are received bytes; the room after them is zeroed where it is
+        // not known. All of the capacity is then initialised, and reachable only here.
+        let _zeroed = zero_spare_outside(&mut self.data, known.as_ref());
+        #[cfg(test)]
+        {
+            self.zeroed += _zeroed;
         }
+        let range = capacity_range(&self.data);
+        self.region = (!range.is_empty()).then_some(range);
+        self.exposed = false;
         let len = self.data.len();
         self.spare = self.data.split_off(len);
     }
@@ -213,9 +281,13 @@ mod tests {
     use futures_lite::future::block_on;
     use futures_lite::future::poll_fn;
 
+    /// Input sizes are divided by this under miri, which runs them about 1000x slower; they
+    /// still span several refills of the buffer.
+    const SCALE: u32 = if cfg!(miri) { 10 } else { 1 };
+
     #[test]
     fn reads_accumulate_and_reuse_memory() {
-        let input: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+        let input: Vec<u8> = (0..100_000 / SCALE).map(|i| i as u8).collect();
         let mut reader = &input[..];
         let mut buf = ReadBuf::from_bytes(BytesMut::new());
         let mut out = Vec::new();
@@ -238,12 +310,12 @@ mod tests {
     fn exact_reads_with_leftovers_and_kept_frames() {
         // 20 KB "frames" read with exact hints, leftovers kept, every third frame kept alive
         // (so the allocation cannot always be reclaimed).
-        let input: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let input: Vec<u8> = (0..200_000 / SCALE).map(|i| (i % 251) as u8).collect();
         let mut reader = &input[..];
         let mut buf = ReadBuf::from_bytes(BytesMut::new());
         let mut out = Vec::new();
         let mut kept = Vec::new();
-        let frame = 20_000;
+        let frame = 20_000 / SCALE as usize;
         block_on(async {
             loop {
                 let have = buf.data().len();
@@ -269,9 +341,164 @@ mod tests {
         assert!(kept.iter().all(|f| f.len() == frame));
     }
 
+    /// Reads `frames` frames of `frame` bytes with exact hints and drops each one, taking
+    /// them off through the trusted or the exposed handle; returns the bytes zeroed and
+    /// the largest capacity the buffer had.
+    fn zeroed_for(frames: usize, frame: usize, trusted: bool) -> (usize, usize) {
+        let input: Vec<u8> = (0..frames * frame).map(|i| i as u8).collect();
+        let mut reader = &input[..];
+        let mut buf = ReadBuf::from_bytes(BytesMut::new());
+        let mut largest = 0;
+        let mut taken = 0;
+        block_on(async {
+            loop {
+                let rest = frame - buf.data().len();
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                    .await
+                    .unwrap();
+                largest = largest.max(buf.data().capacity() + buf.spare.capacity());
+                if n == 0 {
+                    break;
+                }
+                if buf.data().len() == frame {
+                    let data = if trusted {
+                        buf.data_mut_keeping_init(KeepsInit::new())
+                    } else {
+                        buf.data_mut()
+                    };
+                    let f = data.split_to(frame).freeze();
+                    assert_eq!(&f[..], &input[taken..taken + frame]);
+                    taken += frame;
+                }
+            }
+        });
+        assert_eq!(taken, input.len());
+        (buf.zeroed, largest)
+    }
+
+    #[test]
+    fn trusted_reuse_zeroes_memory_once_and_exposed_reuse_zeroes_it_again() {
+        let frames = (40 / SCALE as usize).max(4);
+        let frame = 20_000;
+        let (trusted, largest) = zeroed_for(frames, frame, true);
+        assert!(
+            trusted <= largest,
+            "zeroed {trusted} bytes, more than the largest capacity {largest}"
+        );
+        let (exposed, _) = zeroed_for(frames, frame, false);
+        assert!(
+            exposed >= (frames - 2) * frame,
+            "zeroed only {exposed} bytes for {frames} reused frames of {frame}"
+        );
+    }
+
+    /// A reader that reads every byte of the buffer it is given before it fills it, as
+    /// `AsyncRead` allows: under miri this fails if the driver ever hands it memory that
+    /// is not initialised.
+    struct Inspecting<'a>(&'a [u8]);
+
+    impl AsyncRead for Inspecting<'_> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            dst: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            std::hint::black_box(dst.iter().fold(0u8, |acc, &b| acc ^ b));
+            let n = dst.len().min(self.0.len());
+            dst[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    /// Writes uninitialised bytes where safe code is allowed to: the spare capacity of a
+    /// handle on the read buffer.
+    fn uninit(buf: &mut BytesMut) {
+        for byte in buf.spare_capacity_mut() {
+            *byte = std::mem::MaybeUninit::uninit();
+        }
+    }
+
+    /// A decoder outside the crate may write uninitialised bytes into the spare
+    /// capacity of the buffer, or of a handle it splits off and drops: the driver must not
+    /// hand that memory to a reader as initialised (miri checks it).
+    #[derive(Debug)]
+    enum Hostile {
+        ClearsTheBuffer,
+        TruncatesASplitHandle,
+    }
+
+    impl crate::Decoder for Hostile {
+        type Item = usize;
+        type Error = io::Error;
+
+        fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<usize>> {
+            let n = src.len();
+            if n == 0 {
+                return Ok(None);
+            }
+            match self {
+                Hostile::ClearsTheBuffer => {
+                    src.clear();
+                    uninit(src);
+                }
+                Hostile::TruncatesASplitHandle => {
+                    let mut taken = src.split_to(n);
+                    taken.truncate(1);
+                    uninit(&mut taken);
+                }
+            }
+            Ok(Some(n))
+        }
+    }
+
+    #[test]
+    fn hostile_decoders_never_expose_uninitialised_memory() {
+        for hostile in [Hostile::ClearsTheBuffer, Hostile::TruncatesASplitHandle] {
+            let input: Vec<u8> = (0..100_000 / SCALE).map(|i| i as u8).collect();
+            let mut framed = crate::FramedRead::new(Inspecting(&input), hostile);
+            let mut total = 0;
+            block_on(async {
+                while let Some(n) = futures_lite::StreamExt::next(&mut framed).await {
+                    total += n.unwrap();
+                }
+            });
+            assert_eq!(total, input.len());
+        }
+    }
+
+    /// The same through the public `read_buffer_mut`, with a decoder of the crate: after
+    /// each line, the caller takes what is buffered and leaves uninitialised bytes behind.
+    #[test]
+    fn edits_through_read_buffer_mut_never_expose_uninitialised_memory() {
+        let input: Vec<u8> = (0..100_000 / SCALE)
+            .map(|i| {
+                if i % 100 == 99 {
+                    b'\n'
+                } else {
+                    b'a' + (i % 26) as u8
+                }
+            })
+            .collect();
+        let mut framed = crate::FramedRead::new(Inspecting(&input), crate::LinesCodec::new());
+        let mut total = 0;
+        block_on(async {
+            while let Some(line) = futures_lite::StreamExt::next(&mut framed).await {
+                total += line.unwrap().len() + 1;
+                let buf = framed.read_buffer_mut();
+                let mut taken = buf.split();
+                total += taken.len();
+                taken.clear();
+                uninit(&mut taken);
+                uninit(buf);
+            }
+        });
+        assert_eq!(total, input.len());
+    }
+
     #[test]
     fn survives_a_decoder_that_swaps_the_buffer() {
-        let input = vec![7u8; 50_000];
+        let input = vec![7u8; 50_000 / SCALE as usize];
         let mut reader = &input[..];
         let mut buf = ReadBuf::from_bytes(BytesMut::new());
         let mut total = 0;

@@ -177,7 +177,7 @@ mod tests {
         for delimiter in [b'\n', 0, 1, 0x7f, 0x80, 0xff] {
             // Under miri, a few lengths around the chunk and SHORT boundaries.
             let lens: Vec<usize> = if cfg!(miri) {
-                vec![0, 7, 8, 15, 16, 17, 31, 33, SHORT - 1, SHORT + 1]
+                vec![0, 8, 15, 16, 17, 33, SHORT - 1, SHORT + 1]
             } else {
                 (0..SHORT + 12).collect()
             };
@@ -189,7 +189,16 @@ mod tests {
                     })
                     .collect();
                 check(delimiter, &plain);
-                for at in 0..len {
+                // Under miri (SSE2 is interpreted), a few positions: ends and middle.
+                let ats: Vec<usize> = if cfg!(miri) {
+                    [0, len / 2, len.saturating_sub(1)]
+                        .into_iter()
+                        .filter(|&at| at < len)
+                        .collect()
+                } else {
+                    (0..len).collect()
+                };
+                for at in ats {
                     for odd in [delimiter, 0xc3, 0x80, delimiter.wrapping_add(1)] {
                         let mut hay = plain.clone();
                         hay[at] = odd;

@@ -85,10 +85,14 @@ impl ReadHalf {
             }
             if self.readable {
                 let before = self.buf.data().len();
+                let src = match codec.keeps_buffer_init() {
+                    Some(proof) => self.buf.data_mut_keeping_init(proof),
+                    None => self.buf.data_mut(),
+                };
                 let decoded = if self.eof {
-                    codec.decode_eof(self.buf.data_mut())
+                    codec.decode_eof(src)
                 } else {
-                    codec.decode(self.buf.data_mut())
+                    codec.decode(src)
                 };
                 match decoded {
                     Ok(Some(frame)) => {

@@ -245,6 +245,11 @@ impl Decoder for LengthDelimitedCodec {
             }),
         }
     }
+
+    fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
+        // It only advances the buffer and freezes what it splits off.
+        Some(crate::read_buf::KeepsInit::new())
+    }
 }
 
 impl LengthDelimitedCodec {
