@@ -20,10 +20,11 @@
 //! was never handed out, and zeroes the rest again. The crate's own decoders prove that
 //! they keep the rule with a [`KeepsInit`] that only this crate can make.
 //!
-//! Whenever a handle may have moved to another allocation (after `reserve`, or after the
-//! decoder had `data`), the range is only trusted again if the handle's capacity overlaps
-//! it *while the old allocation is still alive*: a live allocation cannot overlap another
-//! one, so an overlap proves the handle is in the same allocation.
+//! Whenever `data` may have moved to another allocation (after the decoder or a caller had
+//! it), the range is only trusted again if its capacity overlaps the range *while the old
+//! allocation is still alive*: a live allocation cannot overlap another one, so an overlap
+//! proves `data` is in the same allocation. Nothing of an allocation that `reserve` made
+//! is trusted.
 
 // One of the three modules of the crate with `unsafe` (with `lines` and
 // `length_delimited::small_frame`); each block says why it holds.
@@ -188,6 +189,13 @@ impl ReadBuf {
             // Make room for the whole frame now, while few bytes of it are buffered, if
             // the allocation has it (never allocates).
             self.refill(rest, false);
+            if self.spare.capacity() < MIN_READ {
+                // `data` had moved to another allocation (a decoder or caller replaced
+                // it), so the room `spare` held went with the old one: make room, or the
+                // read would get an empty buffer and its `Ok(0)` would look like the end
+                // of the stream.
+                self.refill(self.room, true);
+            }
         }
         let room = self.spare.capacity();
         let ptr = self.spare.spare_capacity_mut().as_mut_ptr().cast::<u8>();
@@ -195,7 +203,7 @@ impl ReadBuf {
         // `room` bytes from `ptr`, owned by this handle alone (`BytesMut` hands out
         // disjoint regions). `refill` made that capacity lie inside `region`, and since
         // then `spare` only shrank from the front (`split_to`), so every byte is
-        // initialised (module docs). The slice borrows `self.spare` mutably and ends
+        // initialised (module docs). The slice is used only by the `poll_read` below,
         // before `spare` is touched again.
         let dst = unsafe { std::slice::from_raw_parts_mut(ptr, room) };
         let dst = match exact {
@@ -240,7 +248,7 @@ impl ReadBuf {
                 .is_some_and(|r| overlaps(r, &data_range));
         // The addresses that may be reused without zeroing: all of `region`, or if other
         // code had `data`, only the room `spare` held (never handed out, inside `region`).
-        let known = match self.region.take() {
+        let mut known = match self.region.take() {
             Some(_) if !data_known => None,
             Some(_) if self.exposed => Some(capacity_range(&spare)),
             region => region,
@@ -250,14 +258,13 @@ impl ReadBuf {
         self.data.unsplit(spare);
         let room = self.data.capacity() - self.data.len();
         if room < want {
-            // May reclaim the front of the allocation (a move inside it) or allocate a
-            // new one; a new one is made while the old one is alive, so it cannot overlap
-            // `known`.
-            if allocate {
+            // Reclaiming the front of the allocation is a move inside it: `known` stays
+            // true. Otherwise `reserve` allocates, possibly by reallocating the block
+            // `data` alone holds, and nothing promises where the new block lies or what
+            // it holds past the bytes copied: nothing of it is known.
+            if !self.data.try_reclaim(want) && allocate {
+                known = None;
                 self.data.reserve(want);
-            } else {
-                // If it cannot, the read below fills the room there is.
-                let _ = self.data.try_reclaim(want);
             }
         }
         // Bytes below `len` are received bytes; the room after them is zeroed where it is
@@ -494,6 +501,43 @@ mod tests {
             }
         });
         assert_eq!(total, input.len());
+    }
+
+    /// A decoder that copies the buffer into a new allocation while a large frame is
+    /// pending: the room `spare` held goes with the old allocation, and the next read must
+    /// still get room (an empty buffer would read `Ok(0)`, a false end of stream).
+    #[test]
+    fn a_moved_buffer_still_gets_room_for_an_exact_read() {
+        // Short reads, so that `spare` keeps more than `MIN_READ` once the room has grown.
+        struct Short<'a>(&'a [u8]);
+        impl AsyncRead for Short<'_> {
+            fn poll_read(
+                mut self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                dst: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let n = dst.len().min(self.0.len()).min(1000);
+                dst[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Poll::Ready(Ok(n))
+            }
+        }
+        let frame = 200_000 / SCALE as usize;
+        let input: Vec<u8> = (0..frame).map(|i| i as u8).collect();
+        let mut reader = Short(&input);
+        let mut buf = ReadBuf::from_bytes(BytesMut::new());
+        block_on(async {
+            while buf.data().len() < frame {
+                let rest = frame - buf.data().len();
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                    .await
+                    .unwrap();
+                assert!(n > 0, "read 0 with {rest} bytes of the frame to come");
+                let moved = BytesMut::from(&buf.data()[..]);
+                *buf.data_mut() = moved;
+            }
+        });
+        assert_eq!(&buf.data()[..], &input[..]);
     }
 
     #[test]
