@@ -23,8 +23,9 @@ use crate::state::{ReadHalf, ReadState, WriteHalf};
 ///
 /// Reading: frames are split off the read buffer without copying. The buffer grows with the
 /// bytes actually received (never with a length that a header claims), and with this
-/// crate's codecs memory that has been initialised once is not zeroed again. After an error the stream is terminated (see
-/// [`ReadState`]) unless the codec says the error is recoverable.
+/// crate's codecs memory that has been initialised once is not zeroed again. After an
+/// error the stream is terminated (see [`ReadState`]) unless the codec says the error is
+/// recoverable.
 ///
 /// Writing: [`Sink::poll_ready`] writes until the write buffer holds less than the
 /// [high-water mark](Framed::set_high_water_mark); [`Sink::poll_flush`] and

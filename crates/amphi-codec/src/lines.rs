@@ -23,8 +23,7 @@ use crate::encoder::Encoder;
 /// already buffered whole when its decode starts, with its `\n` within its first 128
 /// bytes, is found and checked in the same pass (16 bytes per step with SSE2 on x86_64),
 /// and an ASCII one needs no further UTF-8 validation; other lines are found with `memchr`
-/// and then validated. No byte is
-/// scanned twice for the `\n`, however the line arrives.
+/// and then validated. No byte is scanned twice for the `\n`, however the line arrives.
 ///
 /// A line longer than the maximum ([`DEFAULT_MAX_LENGTH`](crate::DEFAULT_MAX_LENGTH), 64 KiB,
 /// by default; the `\n` not counted) yields [`LinesError::LineTooLong`] and the codec skips
@@ -137,7 +136,7 @@ impl Decoder for LinesCodec {
     }
 
     fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
-        // It only advances the buffer and freezes what it splits off.
+        // It copies each line out and only advances the buffer.
         Some(crate::read_buf::KeepsInit::new())
     }
 }

@@ -1,4 +1,5 @@
-//! The read buffer: grows with the bytes received and never zeroes memory twice.
+//! The read buffer: grows with the bytes received, and behind the crate's own decoders
+//! never zeroes memory twice.
 //!
 //! `futures-io` readers need an initialised `&mut [u8]`. Zeroing the spare capacity before
 //! every read costs as much as the read itself on large frames (tokio#3417), so this module
@@ -187,15 +188,8 @@ impl ReadBuf {
             && rest > self.spare.capacity()
         {
             // Make room for the whole frame now, while few bytes of it are buffered, if
-            // the allocation has it (never allocates).
+            // the allocation has it.
             self.refill(rest, false);
-            if self.spare.capacity() < MIN_READ {
-                // `data` had moved to another allocation (a decoder or caller replaced
-                // it), so the room `spare` held went with the old one: make room, or the
-                // read would get an empty buffer and its `Ok(0)` would look like the end
-                // of the stream.
-                self.refill(self.room, true);
-            }
         }
         let room = self.spare.capacity();
         let ptr = self.spare.spare_capacity_mut().as_mut_ptr().cast::<u8>();
@@ -234,7 +228,10 @@ impl ReadBuf {
 
     /// Makes `spare` at least `want` bytes of initialised room after `data`: by moving
     /// `data` to the front of its allocation, or (if `allocate`) by a new allocation.
-    /// Without `allocate` the room may stay smaller.
+    /// Without `allocate` the room may stay smaller, but never below [`MIN_READ`]: if
+    /// `data` had moved to another allocation (a decoder or caller replaced it), the room
+    /// `spare` held went with the old one, and a read into no room would return `Ok(0)`,
+    /// a false end of stream; then it allocates the usual room, never `want`.
     #[cold]
     fn refill(&mut self, want: usize, allocate: bool) {
         let spare = mem::take(&mut self.spare);
@@ -262,9 +259,12 @@ impl ReadBuf {
             // true. Otherwise `reserve` allocates, possibly by reallocating the block
             // `data` alone holds, and nothing promises where the new block lies or what
             // it holds past the bytes copied: nothing of it is known.
-            if !self.data.try_reclaim(want) && allocate {
-                known = None;
-                self.data.reserve(want);
+            if !self.data.try_reclaim(want) {
+                let room = self.data.capacity() - self.data.len();
+                if allocate || room < MIN_READ {
+                    known = None;
+                    self.data.reserve(if allocate { want } else { self.room });
+                }
             }
         }
         // Bytes below `len` are received bytes; the room after them is zeroed where it is
@@ -401,8 +401,20 @@ mod tests {
 
     /// A reader that reads every byte of the buffer it is given before it fills it, as
     /// `AsyncRead` allows: under miri this fails if the driver ever hands it memory that
-    /// is not initialised.
-    struct Inspecting<'a>(&'a [u8]);
+    /// is not initialised. It returns at most `max` bytes a read.
+    struct Inspecting<'a> {
+        rest: &'a [u8],
+        max: usize,
+    }
+
+    impl<'a> Inspecting<'a> {
+        fn new(input: &'a [u8]) -> Self {
+            Self {
+                rest: input,
+                max: usize::MAX,
+            }
+        }
+    }
 
     impl AsyncRead for Inspecting<'_> {
         fn poll_read(
@@ -411,9 +423,9 @@ mod tests {
             dst: &mut [u8],
         ) -> Poll<io::Result<usize>> {
             std::hint::black_box(dst.iter().fold(0u8, |acc, &b| acc ^ b));
-            let n = dst.len().min(self.0.len());
-            dst[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
+            let n = dst.len().min(self.rest.len()).min(self.max);
+            dst[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
             Poll::Ready(Ok(n))
         }
     }
@@ -463,7 +475,7 @@ mod tests {
     fn hostile_decoders_never_expose_uninitialised_memory() {
         for hostile in [Hostile::ClearsTheBuffer, Hostile::TruncatesASplitHandle] {
             let input: Vec<u8> = (0..100_000 / SCALE).map(|i| i as u8).collect();
-            let mut framed = crate::FramedRead::new(Inspecting(&input), hostile);
+            let mut framed = crate::FramedRead::new(Inspecting::new(&input), hostile);
             let mut total = 0;
             block_on(async {
                 while let Some(n) = futures_lite::StreamExt::next(&mut framed).await {
@@ -487,7 +499,7 @@ mod tests {
                 }
             })
             .collect();
-        let mut framed = crate::FramedRead::new(Inspecting(&input), crate::LinesCodec::new());
+        let mut framed = crate::FramedRead::new(Inspecting::new(&input), crate::LinesCodec::new());
         let mut total = 0;
         block_on(async {
             while let Some(line) = futures_lite::StreamExt::next(&mut framed).await {
@@ -508,23 +520,13 @@ mod tests {
     /// still get room (an empty buffer would read `Ok(0)`, a false end of stream).
     #[test]
     fn a_moved_buffer_still_gets_room_for_an_exact_read() {
-        // Short reads, so that `spare` keeps more than `MIN_READ` once the room has grown.
-        struct Short<'a>(&'a [u8]);
-        impl AsyncRead for Short<'_> {
-            fn poll_read(
-                mut self: Pin<&mut Self>,
-                _cx: &mut Context<'_>,
-                dst: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                let n = dst.len().min(self.0.len()).min(1000);
-                dst[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Poll::Ready(Ok(n))
-            }
-        }
         let frame = 200_000 / SCALE as usize;
         let input: Vec<u8> = (0..frame).map(|i| i as u8).collect();
-        let mut reader = Short(&input);
+        // Short reads, so that `spare` keeps more than `MIN_READ` once the room has grown.
+        let mut reader = Inspecting {
+            rest: &input,
+            max: 1000,
+        };
         let mut buf = ReadBuf::from_bytes(BytesMut::new());
         block_on(async {
             while buf.data().len() < frame {

@@ -332,14 +332,15 @@ impl<T> Shared<T> {
     /// has nothing else to do. Zero on a one-core machine (the other side needs the core)
     /// and in loom models (polls would only multiply the interleavings).
     ///
-    /// Each of those polls also yields the thread to the OS (`std::thread::yield_now`, about
-    /// 0.7 us here when nothing else is runnable: one system call). Without it, when the other side's thread
-    /// shares this core (threads spawned together often start on one core, and stay there
-    /// for milliseconds), the polls keep that thread off the core for the whole budget, and
-    /// then again after every item: one in ten runs of 20,000 items through capacity 1024
-    /// (a thread putting, a task getting) took 3 to 12 ms instead of 0.35. With it, in
-    /// alternating runs of the 24 rows with an async side, 1.34x on the geometric mean;
-    /// SPSC capacity 1024 sync to async 2.5x and 5.7x, capacity 1 sync to async 0.93x.
+    /// Each of those polls also yields the thread to the OS (`std::thread::yield_now`,
+    /// about 0.7 us here when nothing else is runnable: one system call). Without it, when
+    /// the other side's thread shares this core (threads spawned together often start on
+    /// one core, and stay there for milliseconds), the polls keep that thread off the core
+    /// for the whole budget, and then again after every item: one in ten runs of 20,000
+    /// items through capacity 1024 (a thread putting, a task getting) took 3 to 12 ms
+    /// instead of 0.35. With it, in alternating runs of the 24 rows with an async side,
+    /// 1.34x on the geometric mean; SPSC capacity 1024 sync to async 2.5x and 5.7x,
+    /// capacity 1 sync to async 0.93x.
     const ASYNC_YIELDS: u32 = 32;
 
     fn async_yields() -> u32 {
