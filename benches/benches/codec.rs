@@ -3,20 +3,24 @@
 //! tokio-util's codec (over tokio's `AsyncRead for &[u8]`) and asynchronous-codec on the
 //! same bytes, with a `memcpy` of those bytes as the floor.
 //!
-//! Group names: `codec/{decode,encode}/{length_delimited/{16B,256B,4KiB,64KiB},lines/80B}`;
+//! Group names: `codec/{decode,encode}/{length_delimited/{16B,256B,4KiB,64KiB},lines/80B}`
+//! and `codec/encode/length_delimited_bytes/{16B,256B,4KiB,64KiB}`;
 //! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`. Throughput is
 //! reported in bytes and frames per iteration (about 1 MiB of payload). Each iteration
 //! frames a fresh transport, so buffer growth is part of the cost. Iterations take their
 //! source bytes from [`Placements`] in turn: the same bytes at 8 offsets within a page, so
-//! that no row depends on where one allocation happened to land (see its docs). Encoders take the
-//! payload as `&[u8]` (no per-item reference count); asynchronous-codec's lines encoder
-//! only takes an owned `String`, so that row clones one per line.
+//! that no row depends on where one allocation happened to land (see its docs). The
+//! `length_delimited` encoders take the payload as `&[u8]` (no per-item reference count);
+//! the `length_delimited_bytes` rows send the same payloads as owned `Bytes` (a clone of
+//! one `Bytes` per item for every implementation), which amphi writes without copying them
+//! into its buffer from 1 KiB up. asynchronous-codec's lines encoder only takes an owned
+//! `String`, so that row clones one per line.
 
 use std::hint::black_box;
 
 use amphi_benches::codec_workload::{
-    FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, U32LengthCodec, drain_all, feed_all,
-    size_name,
+    FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, U32LengthBytesCodec, U32LengthCodec,
+    drain_all, feed_all, size_name,
 };
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
@@ -180,6 +184,62 @@ fn encode_length_delimited(c: &mut Criterion) {
     }
 }
 
+/// The same frames sent as owned `Bytes`, the item type of tokio-util's and
+/// asynchronous-codec's own length codecs and what a broker forwards: every implementation
+/// gets a clone of the same `Bytes` per item.
+fn encode_length_delimited_bytes(c: &mut Criterion) {
+    for size in FRAME_SIZES {
+        let work = Frames::new(size);
+        let expected = work.wire.len();
+        let payloads = Placements::new(&work.payload);
+        let mut group = c.benchmark_group(format!(
+            "codec/encode/length_delimited_bytes/{}",
+            size_name(size)
+        ));
+        group.throughput(throughput(expected, work.frames));
+        let mut out = Vec::with_capacity(expected);
+        group.bench_function("amphi", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed = amphi_codec::FramedWrite::new(
+                    &mut out,
+                    amphi_codec::LengthDelimitedCodec::new(),
+                );
+                let payload = payloads.next_bytes();
+                feed_all(&mut framed, work.frames, || payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        group.bench_function("tokio-util", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed = tokio_util::codec::FramedWrite::new(
+                    &mut out,
+                    tokio_util::codec::LengthDelimitedCodec::new(),
+                );
+                let payload = payloads.next_bytes();
+                feed_all(&mut framed, work.frames, || payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        group.bench_function("asynchronous-codec", |b| {
+            b.iter(|| {
+                out.clear();
+                let mut framed =
+                    asynchronous_codec::FramedWrite::new(&mut out, U32LengthBytesCodec);
+                let payload = payloads.next_bytes();
+                feed_all(&mut framed, work.frames, || payload.clone());
+                drop(framed);
+                assert_eq!(out.len(), expected);
+            })
+        });
+        memcpy_row(&mut group, &Placements::new(&work.wire));
+        group.finish();
+    }
+}
+
 fn encode_lines(c: &mut Criterion) {
     let work = Lines::new();
     let expected = work.wire.len();
@@ -228,6 +288,7 @@ criterion_group!(
     decode_length_delimited,
     decode_lines,
     encode_length_delimited,
+    encode_length_delimited_bytes,
     encode_lines
 );
 criterion_main!(codec);

@@ -46,9 +46,8 @@ pub const PLACEMENTS: usize = 8;
 /// implementation the same mix of relative placements, so a row measures the framer.
 #[derive(Debug)]
 pub struct Placements {
-    /// The buffers, each holding the bytes at `offset` onwards.
-    copies: Vec<(Vec<u8>, usize)>,
-    len: usize,
+    /// The copies, each at its own offset within its allocation.
+    copies: Vec<Bytes>,
     next: std::cell::Cell<usize>,
 }
 
@@ -60,22 +59,26 @@ impl Placements {
                 let offset = k * 4096 / PLACEMENTS;
                 let mut buf = vec![0u8; offset];
                 buf.extend_from_slice(bytes);
-                (buf, offset)
+                Bytes::from(buf).slice(offset..)
             })
             .collect();
         Self {
             copies,
-            len: bytes.len(),
             next: std::cell::Cell::new(0),
         }
     }
 
     /// The next copy, in turn.
     pub fn next(&self) -> &[u8] {
+        self.next_bytes()
+    }
+
+    /// The next copy, in turn, as the `Bytes` that holds it (clone it for an owned item:
+    /// a reference count, no copy).
+    pub fn next_bytes(&self) -> &Bytes {
         let k = self.next.get();
         self.next.set((k + 1) % PLACEMENTS);
-        let (buf, offset) = &self.copies[k];
-        &buf[*offset..*offset + self.len]
+        &self.copies[k]
     }
 }
 
@@ -178,6 +181,23 @@ impl asynchronous_codec::Encoder for U32LengthCodec {
         dst.reserve(U32_LENGTH + src.len());
         dst.put_u32(src.len() as u32);
         dst.extend_from_slice(src);
+        Ok(())
+    }
+}
+
+/// asynchronous-codec's `LengthCodec` with a 4-byte prefix instead of 8, taking owned
+/// `Bytes` items as the original does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct U32LengthBytesCodec;
+
+impl asynchronous_codec::Encoder for U32LengthBytesCodec {
+    type Item<'a> = Bytes;
+    type Error = std::io::Error;
+
+    fn encode(&mut self, src: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
+        dst.reserve(U32_LENGTH + src.len());
+        dst.put_u32(src.len() as u32);
+        dst.extend_from_slice(&src);
         Ok(())
     }
 }

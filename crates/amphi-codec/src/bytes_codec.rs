@@ -6,6 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
+use crate::write_buf::WriteBuf;
 
 /// No framing: each frame is whatever the transport delivered since the last one, as
 /// [`Bytes`] split off the read buffer (no copy); items are written as they are.
@@ -57,6 +58,13 @@ impl Encoder<Bytes> for BytesCodec {
         dst.extend_from_slice(&item);
         Ok(())
     }
+
+    /// Queues `item` uncopied from [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes up.
+    #[inline]
+    fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> io::Result<()> {
+        dst.push_chunk(item);
+        Ok(())
+    }
 }
 
 impl Encoder<&[u8]> for BytesCodec {
@@ -75,6 +83,13 @@ impl Encoder<BytesMut> for BytesCodec {
     #[inline]
     fn encode(&mut self, item: BytesMut, dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(&item);
+        Ok(())
+    }
+
+    /// Queues `item` uncopied from [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes up.
+    #[inline]
+    fn encode_to(&mut self, item: BytesMut, dst: &mut WriteBuf) -> io::Result<()> {
+        dst.push_chunk(item.freeze());
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::scan;
+use crate::write_buf::WriteBuf;
 
 /// The default longest frame of [`DelimitedCodec`] and line of
 /// [`LinesCodec`](crate::LinesCodec): 64 KiB, asyncio's `StreamReader` limit.
@@ -251,6 +252,15 @@ impl Encoder<Bytes> for DelimitedCodec {
     #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), DelimitedError> {
         self.encode(&item[..], dst)
+    }
+
+    /// Queues `item` uncopied from [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes up,
+    /// then the delimiter.
+    #[inline]
+    fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), DelimitedError> {
+        dst.push_chunk(item);
+        dst.bytes_mut().put_u8(self.splitter.delimiter);
+        Ok(())
     }
 }
 

@@ -4,10 +4,13 @@ use std::io;
 
 use bytes::BytesMut;
 
+use crate::write_buf::WriteBuf;
+
 /// Writes items into a write buffer.
 ///
 /// A [`FramedWrite`](crate::FramedWrite) (or [`Framed`](crate::Framed)) calls
-/// [`encode`](Encoder::encode) for every item sent and writes the buffer to the transport.
+/// [`encode_to`](Encoder::encode_to) for every item sent, which by default calls
+/// [`encode`](Encoder::encode), and writes the buffer to the transport.
 pub trait Encoder<Item> {
     /// The error this encoder yields; transport errors convert into it.
     type Error: From<io::Error>;
@@ -19,4 +22,52 @@ pub trait Encoder<Item> {
     /// When `item` cannot be encoded (for example, it is longer than the wire format can
     /// express). Nothing is appended then.
     fn encode(&mut self, item: Item, dst: &mut BytesMut) -> Result<(), Self::Error>;
+
+    /// Appends the encoding of `item` to a framed writer's buffer, which can also take owned
+    /// chunks to write without copying them ([`WriteBuf::push_chunk`]).
+    ///
+    /// The default calls [`encode`](Encoder::encode) on
+    /// [`dst.bytes_mut()`](WriteBuf::bytes_mut). Override it when `Item` owns bytes that
+    /// go to the wire as they are: the codecs of this crate do for `Bytes` and `BytesMut`
+    /// items, so a large payload is copied once (into the transport) instead of twice.
+    ///
+    /// ```
+    /// use amphi_codec::{Encoder, WriteBuf};
+    /// use bytes::{BufMut, Bytes, BytesMut};
+    ///
+    /// /// A 2-byte length, then the payload.
+    /// struct Short;
+    ///
+    /// impl Encoder<Bytes> for Short {
+    ///     type Error = std::io::Error;
+    ///
+    ///     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
+    ///         let mut buf = WriteBuf::new();
+    ///         self.encode_to(item, &mut buf)?;
+    ///         dst.extend_from_slice(&buf.into_bytes_mut());
+    ///         Ok(())
+    ///     }
+    ///
+    ///     fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), Self::Error> {
+    ///         let len = u16::try_from(item.len())
+    ///             .map_err(|_| std::io::Error::other("payload over 64 KiB"))?;
+    ///         dst.bytes_mut().put_u16(len);
+    ///         dst.push_chunk(item); // no copy from 1 KiB up
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut buf = WriteBuf::new();
+    /// Short.encode_to(Bytes::from(vec![1; 2000]), &mut buf).unwrap();
+    /// assert_eq!(buf.len(), 2002);
+    /// assert_eq!(buf.queued_chunks(), 2);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Encoder::encode): nothing is appended on error.
+    #[inline]
+    fn encode_to(&mut self, item: Item, dst: &mut WriteBuf) -> Result<(), Self::Error> {
+        self.encode(item, dst.bytes_mut())
+    }
 }

@@ -14,6 +14,7 @@ use crate::encoder::Encoder;
 use crate::parts::FramedParts;
 use crate::read_buf::ReadBuf;
 use crate::state::{ReadHalf, ReadState, WriteHalf};
+use crate::write_buf::WriteBuf;
 
 /// A transport read as a [`Stream`] of frames and written as a [`Sink`] of items, through
 /// one codec.
@@ -73,18 +74,18 @@ impl<T, C> Framed<T, C> {
             io: parts.io,
             codec: parts.codec,
             read: ReadHalf::new(ReadBuf::from_bytes(parts.read_buf)),
-            write: WriteHalf::new(parts.write_buf),
+            write: WriteHalf::new(WriteBuf::from(parts.write_buf)),
         }
     }
 
     /// Takes the transport apart, keeping the bytes read but not decoded and the bytes
-    /// encoded but not written.
+    /// encoded but not written (queued payloads are copied into `write_buf`).
     pub fn into_parts(self) -> FramedParts<T, C> {
         FramedParts::new_with_buffers(
             self.io,
             self.codec,
             self.read.buf.into_bytes(),
-            self.write.buf,
+            self.write.buf.into_bytes_mut(),
         )
     }
 
@@ -142,13 +143,14 @@ impl<T, C> Framed<T, C> {
         self.read.buf.data_mut()
     }
 
-    /// Bytes encoded and not yet written.
-    pub fn write_buffer(&self) -> &BytesMut {
+    /// Bytes encoded and not yet written, queued chunks included.
+    pub fn write_buffer(&self) -> &WriteBuf {
         &self.write.buf
     }
 
-    /// Bytes encoded and not yet written, to edit.
-    pub fn write_buffer_mut(&mut self) -> &mut BytesMut {
+    /// Bytes encoded and not yet written, to append to or edit
+    /// ([`WriteBuf::bytes_mut`] holds those after the last queued chunk).
+    pub fn write_buffer_mut(&mut self) -> &mut WriteBuf {
         &mut self.write.buf
     }
 

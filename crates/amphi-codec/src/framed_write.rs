@@ -11,12 +11,18 @@ use futures_sink::Sink;
 use crate::encoder::Encoder;
 use crate::parts::FramedParts;
 use crate::state::WriteHalf;
+use crate::write_buf::WriteBuf;
 
 /// A writer as a [`Sink`] of items: the write half of [`Framed`](crate::Framed).
 ///
 /// [`Sink::poll_ready`] writes until the buffer holds less than the
 /// [high-water mark](FramedWrite::set_high_water_mark), so a fast sender waits for a slow
 /// transport instead of growing the buffer; `poll_flush` and `poll_close` write everything.
+///
+/// Cost per item: one [`Encoder::encode_to`] call, which copies a borrowed or short item
+/// into the buffer and queues an owned payload of [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK)
+/// bytes or more uncopied (see [`WriteBuf`]); a write happens only when the buffer reaches
+/// the mark, or on flush, and is vectored while payloads are queued.
 ///
 /// # Cancel safety
 ///
@@ -56,13 +62,19 @@ impl<W, E> FramedWrite<W, E> {
         Self {
             io: parts.io,
             codec: parts.codec,
-            write: WriteHalf::new(parts.write_buf),
+            write: WriteHalf::new(WriteBuf::from(parts.write_buf)),
         }
     }
 
-    /// Takes the writer apart, keeping the bytes encoded but not written.
+    /// Takes the writer apart, keeping the bytes encoded but not written (queued payloads
+    /// are copied into `write_buf`).
     pub fn into_parts(self) -> FramedParts<W, E> {
-        FramedParts::new_with_buffers(self.io, self.codec, BytesMut::new(), self.write.buf)
+        FramedParts::new_with_buffers(
+            self.io,
+            self.codec,
+            BytesMut::new(),
+            self.write.buf.into_bytes_mut(),
+        )
     }
 
     /// Returns the writer. Bytes encoded but not written are dropped: flush first, or use
@@ -103,13 +115,14 @@ impl<W, E> FramedWrite<W, E> {
         }
     }
 
-    /// Bytes encoded and not yet written.
-    pub fn write_buffer(&self) -> &BytesMut {
+    /// Bytes encoded and not yet written, queued chunks included.
+    pub fn write_buffer(&self) -> &WriteBuf {
         &self.write.buf
     }
 
-    /// Bytes encoded and not yet written, to edit.
-    pub fn write_buffer_mut(&mut self) -> &mut BytesMut {
+    /// Bytes encoded and not yet written, to append to or edit
+    /// ([`WriteBuf::bytes_mut`] holds those after the last queued chunk).
+    pub fn write_buffer_mut(&mut self) -> &mut WriteBuf {
         &mut self.write.buf
     }
 

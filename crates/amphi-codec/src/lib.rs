@@ -47,8 +47,12 @@
 //!   your own, or an edit through `read_buffer_mut`, the memory reused is zeroed again
 //!   (what the peers pay on every read): safe code can leave uninitialised bytes in a
 //!   `BytesMut`'s spare capacity, and a reader must never be handed those.
-//! - The write buffer holds encoded items until written; `poll_ready` writes it down below
-//!   the high-water mark ([`DEFAULT_HIGH_WATER_MARK`] by default) before accepting more.
+//! - The write buffer ([`WriteBuf`]) holds encoded items until written; `poll_ready` writes
+//!   it down below the high-water mark ([`DEFAULT_HIGH_WATER_MARK`] by default) before
+//!   accepting more. Borrowed and short items are copied into it. Owned `Bytes` and
+//!   `BytesMut` payloads of [`MIN_QUEUED_CHUNK`] bytes or more are queued as they are and
+//!   written together with their headers by one vectored write: a large frame is copied
+//!   once, into the transport, where the peers copy it twice.
 //!
 //! # Errors and end of stream
 //!
@@ -81,6 +85,7 @@ mod parts;
 mod read_buf;
 mod scan;
 mod state;
+mod write_buf;
 
 pub use bytes_codec::BytesCodec;
 pub use decoder::Decoder;
@@ -97,3 +102,4 @@ pub use length_delimited::{
 pub use lines::{LinesCodec, LinesError};
 pub use parts::FramedParts;
 pub use state::{DEFAULT_HIGH_WATER_MARK, ReadState};
+pub use write_buf::{MIN_QUEUED_CHUNK, WriteBuf};

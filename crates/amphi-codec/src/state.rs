@@ -1,15 +1,16 @@
 //! The read and write halves that every `Framed*` type drives: one poll implementation each.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, BytesMut};
+use bytes::Buf;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::read_buf::{MIN_READ, ReadBuf};
+use crate::write_buf::{MAX_SLICES, WriteBuf};
 
 /// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
 /// until the write buffer holds less than this. 16 KiB: larger buffers leave the CPU caches
@@ -136,12 +137,12 @@ impl ReadHalf {
 /// The write half: buffer and high-water mark.
 #[derive(Debug)]
 pub(crate) struct WriteHalf {
-    pub(crate) buf: BytesMut,
+    pub(crate) buf: WriteBuf,
     pub(crate) high_water: usize,
 }
 
 impl WriteHalf {
-    pub(crate) fn new(buf: BytesMut) -> Self {
+    pub(crate) fn new(buf: WriteBuf) -> Self {
         Self {
             buf,
             high_water: DEFAULT_HIGH_WATER_MARK,
@@ -179,26 +180,34 @@ impl WriteHalf {
     where
         E: Encoder<I>,
     {
-        codec.encode(item, &mut self.buf)
+        codec.encode_to(item, &mut self.buf)
     }
 
-    /// One write of the front of the buffer.
+    /// One write of the front of the buffer: a plain write while nothing is queued, else a
+    /// vectored one of up to `MAX_SLICES` slices.
     fn poll_write_some<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        match Pin::new(&mut *io).poll_write(cx, &self.buf) {
+        let (written, offered) = if self.buf.has_queued() {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let n = self.buf.chunks_vectored(&mut slices);
+            let slices = &slices[..n];
+            let offered = slices.iter().map(|slice| slice.len()).sum();
+            (Pin::new(&mut *io).poll_write_vectored(cx, slices), offered)
+        } else {
+            let tail = self.buf.tail();
+            (Pin::new(&mut *io).poll_write(cx, tail), tail.len())
+        };
+        match written {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(0)) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::WriteZero,
                 "transport accepted no bytes; it is closed for writing",
             ))),
             Poll::Ready(Ok(n)) => {
-                self.buf.advance(n.min(self.buf.len()));
-                if self.buf.is_empty() {
-                    // Lets the next encode reuse the front of the allocation.
-                    self.buf.clear();
-                }
+                // A writer that claims more than it was offered loses none of the rest.
+                self.buf.advance(n.min(offered));
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {

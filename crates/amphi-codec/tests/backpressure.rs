@@ -55,6 +55,34 @@ fn poll_ready_holds_above_the_mark_and_resumes() {
 }
 
 #[test]
+fn queued_chunks_count_toward_the_mark_and_go_out_in_vectored_writes() {
+    let mut sink = FramedWrite::new(
+        support::ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(10_000);
+    let payload = Bytes::from(vec![1u8; 4000]);
+    for _ in 0..2 {
+        assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
+        Pin::new(&mut sink).start_send(payload.clone()).unwrap();
+    }
+    // Nothing written yet: 8008 bytes held, the payloads among them uncopied.
+    assert_eq!(sink.write_buffer().len(), 8008);
+    assert_eq!(sink.write_buffer().queued_chunks(), 4);
+    assert_eq!(sink.get_ref().writes, 0);
+    Pin::new(&mut sink).start_send(payload.clone()).unwrap();
+    // 12012 bytes: over the mark, so the next poll_ready writes, all in one vectored write.
+    assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
+    assert!(sink.write_buffer().is_empty());
+    assert_eq!(sink.get_ref().writes, 1);
+    assert_eq!(sink.get_ref().written.len(), 12_012);
+}
+
+fn noop_cx() -> Context<'static> {
+    Context::from_waker(futures::task::noop_waker_ref())
+}
+
+#[test]
 fn send_completes_above_the_mark_on_every_runtime() {
     // actix-net#409: a sink that never flushes above its mark hangs senders.
     amphi_test::run(|rt| async move {

@@ -75,3 +75,25 @@ fn into_parts_keeps_unwritten_bytes_and_into_inner_drops_them() {
         "documented: buffered bytes are dropped"
     );
 }
+
+#[test]
+fn into_parts_keeps_queued_chunks_in_order() {
+    let mut framed = Framed::new(
+        futures::io::Cursor::new(Vec::new()),
+        LengthDelimitedCodec::new(),
+    );
+    framed.set_high_water_mark(1 << 20);
+    let big = Bytes::from(vec![7u8; 3000]);
+    futures_lite::future::block_on(async {
+        framed.feed(Bytes::from_static(b"a")).await.unwrap();
+        framed.feed(big.clone()).await.unwrap();
+        framed.feed(Bytes::from_static(b"b")).await.unwrap();
+    });
+    // The 3000-byte payload waits uncopied, between the bytes encoded around it.
+    assert_eq!(framed.write_buffer().queued_chunks(), 2);
+    let parts = framed.into_parts();
+    let mut expected = b"\x00\x00\x00\x01a\x00\x00\x0b\xb8".to_vec();
+    expected.extend_from_slice(&big);
+    expected.extend_from_slice(b"\x00\x00\x00\x01b");
+    assert_eq!(&parts.write_buf[..], &expected[..]);
+}

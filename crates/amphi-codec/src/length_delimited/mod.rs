@@ -8,6 +8,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
+use crate::write_buf::WriteBuf;
 
 pub use builder::{Builder, DEFAULT_MAX_FRAME_LENGTH};
 pub use error::{LengthDelimitedEncodeError, LengthDelimitedError};
@@ -253,22 +254,19 @@ impl Decoder for LengthDelimitedCodec {
 }
 
 impl LengthDelimitedCodec {
-    fn encode_slice(
-        &mut self,
-        item: &[u8],
+    /// Checks `length` against the limits and appends its header, reserving room for the
+    /// header and `body_room` bytes after it.
+    #[inline]
+    fn put_header(
+        &self,
+        length: usize,
         dst: &mut BytesMut,
+        body_room: usize,
     ) -> Result<(), LengthDelimitedEncodeError> {
-        let length = item.len();
         if self.plain && length <= self.encode_max {
             // The default format: 4-byte big-endian length, no adjustment.
-            if length <= small_frame::MAX_SMALL {
-                // Fixed-size copies instead of a call to `memcpy`.
-                small_frame::put_small_frame(dst, item);
-                return Ok(());
-            }
-            dst.reserve(4 + length);
+            dst.reserve(4 + body_room);
             dst.put_u32(length as u32);
-            dst.extend_from_slice(item);
             return Ok(());
         }
         if length > self.encode_max || self.encode_min > self.encode_max {
@@ -286,7 +284,7 @@ impl LengthDelimitedCodec {
         // In range: `0 <= field <= field_max`, so the narrowing casts below keep every bit.
         let field = (length as i128 - self.config.adjustment as i128) as u64;
         let field_len = self.config.field_len;
-        dst.reserve(field_len + length);
+        dst.reserve(field_len + body_room);
         match (field_len, self.config.big_endian) {
             (4, true) => dst.put_u32(field as u32),
             (2, true) => dst.put_u16(field as u16),
@@ -295,7 +293,45 @@ impl LengthDelimitedCodec {
             (_, true) => dst.put_uint(field, field_len),
             (_, false) => dst.put_uint_le(field, field_len),
         }
+        Ok(())
+    }
+
+    #[inline]
+    fn encode_slice(
+        &mut self,
+        item: &[u8],
+        dst: &mut BytesMut,
+    ) -> Result<(), LengthDelimitedEncodeError> {
+        let length = item.len();
+        if self.plain && length <= self.encode_max {
+            // The default format, inline: 4-byte big-endian length, no adjustment.
+            if length <= small_frame::MAX_SMALL {
+                // Fixed-size copies instead of a call to `memcpy`.
+                small_frame::put_small_frame(dst, item);
+                return Ok(());
+            }
+            dst.reserve(4 + length);
+            dst.put_u32(length as u32);
+            dst.extend_from_slice(item);
+            return Ok(());
+        }
+        self.put_header(length, dst, length)?;
         dst.extend_from_slice(item);
+        Ok(())
+    }
+
+    /// An owned payload from [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes up is
+    /// queued behind its header, not copied.
+    fn encode_owned(
+        &mut self,
+        item: Bytes,
+        dst: &mut WriteBuf,
+    ) -> Result<(), LengthDelimitedEncodeError> {
+        if item.len() < crate::MIN_QUEUED_CHUNK {
+            return self.encode_slice(&item, dst.bytes_mut());
+        }
+        self.put_header(item.len(), dst.bytes_mut(), 0)?;
+        dst.push_chunk(item);
         Ok(())
     }
 }
@@ -306,6 +342,11 @@ impl Encoder<Bytes> for LengthDelimitedCodec {
     #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(&item, dst)
+    }
+
+    #[inline]
+    fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), Self::Error> {
+        self.encode_owned(item, dst)
     }
 }
 
@@ -324,5 +365,10 @@ impl Encoder<BytesMut> for LengthDelimitedCodec {
     #[inline]
     fn encode(&mut self, item: BytesMut, dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(&item, dst)
+    }
+
+    #[inline]
+    fn encode_to(&mut self, item: BytesMut, dst: &mut WriteBuf) -> Result<(), Self::Error> {
+        self.encode_owned(item.freeze(), dst)
     }
 }

@@ -122,6 +122,98 @@ impl AsyncWrite for GatedWriter {
     }
 }
 
+/// A writer that takes at most the given chunk sizes per call (cycling), over every slice
+/// of a vectored write when `vectored` is set (else only the first non-empty one, as
+/// `AsyncWrite`'s default does), returning `Pending` (and waking itself) before every
+/// write when `pending` is set. Counts its writes.
+#[derive(Debug)]
+pub struct ChunkedWriter {
+    pub written: Vec<u8>,
+    pub writes: usize,
+    chunks: Vec<usize>,
+    next_chunk: usize,
+    vectored: bool,
+    pending: bool,
+    pending_now: bool,
+}
+
+impl ChunkedWriter {
+    pub fn new(chunks: Vec<usize>, vectored: bool, pending: bool) -> Self {
+        let chunks = if chunks.is_empty() {
+            vec![usize::MAX]
+        } else {
+            chunks
+        };
+        Self {
+            written: Vec::new(),
+            writes: 0,
+            chunks,
+            next_chunk: 0,
+            vectored,
+            pending,
+            pending_now: pending,
+        }
+    }
+
+    fn take(&mut self, cx: &mut Context<'_>, slices: &[&[u8]]) -> Poll<io::Result<usize>> {
+        if self.pending_now {
+            self.pending_now = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.pending_now = self.pending;
+        self.writes += 1;
+        let mut budget = self.chunks[self.next_chunk % self.chunks.len()].max(1);
+        self.next_chunk += 1;
+        let mut n = 0;
+        for slice in slices {
+            let take = slice.len().min(budget);
+            self.written.extend_from_slice(&slice[..take]);
+            budget -= take;
+            n += take;
+            if budget == 0 || take < slice.len() {
+                break;
+            }
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncWrite for ChunkedWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.take(cx, &[buf])
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let slices: Vec<&[u8]> = bufs
+            .iter()
+            .map(|b| &b[..])
+            .filter(|b| !b.is_empty())
+            .collect();
+        if self.vectored {
+            self.take(cx, &slices)
+        } else {
+            self.take(cx, &slices[..slices.len().min(1)])
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 /// The default length-delimited encoding of `frames`.
 pub fn length_delimited_wire(frames: &[Vec<u8>]) -> Vec<u8> {
     let mut wire = Vec::new();

@@ -1,0 +1,337 @@
+//! [`WriteBuf`]: what a framed writer holds to write, with owned chunks queued uncopied.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Chunks shorter than this are copied into the buffer instead of queued: below about 1 KiB
+/// a copy costs less than the reference count, the queue slot and the extra slice of the
+/// vectored write a queued chunk takes.
+pub const MIN_QUEUED_CHUNK: usize = 1024;
+
+/// The room the tail takes when a split leaves it less than [`TAIL_ROOM_LOW`]: 4 KiB, a
+/// thousand 4-byte headers per allocation.
+const TAIL_ROOM: usize = 4 * 1024;
+
+/// See [`TAIL_ROOM`]: the longest header of the length-delimited codec, 8 bytes, with room
+/// to spare.
+const TAIL_ROOM_LOW: usize = 64;
+
+/// At most this many slices go into one vectored write (Linux's `IOV_MAX` is 1024; the
+/// high-water mark keeps the queue far shorter).
+pub(crate) const MAX_SLICES: usize = 64;
+
+/// The bytes a framed writer holds to write: encoded bytes, and owned chunks queued among
+/// them without a copy.
+///
+/// An [`Encoder`](crate::Encoder) appends its encoding to [`bytes_mut`](WriteBuf::bytes_mut).
+/// One that gets an owned [`Bytes`] item can instead [`push_chunk`](WriteBuf::push_chunk)
+/// it: the chunk is written after everything before it, straight from its own memory, by a
+/// vectored write together with the bytes around it. The codecs of this crate do that for
+/// `Bytes` and `BytesMut` items of [`MIN_QUEUED_CHUNK`] bytes or more, so sending a large
+/// frame costs one copy (into the transport) instead of two.
+///
+/// It is a [`Buf`] over everything it holds, in write order.
+///
+/// # Examples
+///
+/// ```
+/// use amphi_codec::WriteBuf;
+/// use bytes::{Buf, BufMut, Bytes};
+///
+/// let mut buf = WriteBuf::new();
+/// buf.bytes_mut().put_u32(4096);
+/// buf.push_chunk(Bytes::from(vec![7u8; 4096])); // queued, not copied
+/// buf.bytes_mut().put_u8(b'\n');
+/// assert_eq!(buf.len(), 4 + 4096 + 1);
+/// assert_eq!(buf.queued_chunks(), 2); // the 4 bytes before the chunk, then the chunk
+///
+/// let mut flat = Vec::new();
+/// while buf.has_remaining() {
+///     flat.extend_from_slice(buf.chunk());
+///     let n = buf.chunk().len();
+///     buf.advance(n);
+/// }
+/// assert_eq!(flat.len(), 4101);
+/// assert_eq!(flat[4100], b'\n');
+/// ```
+#[derive(Default)]
+pub struct WriteBuf {
+    /// Bytes written before `tail`, in order: chunks pushed and the bytes encoded before
+    /// each of them. None is empty.
+    queued: VecDeque<Bytes>,
+    /// Total length of `queued`.
+    queued_len: usize,
+    /// Bytes encoded after the last queued chunk.
+    tail: BytesMut,
+}
+
+impl WriteBuf {
+    /// An empty buffer; allocates nothing until written to.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A buffer holding `bytes`.
+    pub fn from_bytes(bytes: BytesMut) -> Self {
+        Self {
+            queued: VecDeque::new(),
+            queued_len: 0,
+            tail: bytes,
+        }
+    }
+
+    /// Bytes held, queued chunks included.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.queued_len + self.tail.len()
+    }
+
+    /// Whether nothing is held.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The end of the buffer: bytes appended here are written after everything already
+    /// held. Editing it changes only the bytes after the last queued chunk.
+    #[inline]
+    pub fn bytes_mut(&mut self) -> &mut BytesMut {
+        &mut self.tail
+    }
+
+    /// The bytes after the last queued chunk (all of them when nothing is queued).
+    pub fn tail(&self) -> &BytesMut {
+        &self.tail
+    }
+
+    /// How many chunks wait to be written before [`tail`](WriteBuf::tail): every pushed
+    /// chunk, and each run of bytes encoded before one.
+    pub fn queued_chunks(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Appends `chunk`, to be written after everything already held.
+    ///
+    /// A chunk of [`MIN_QUEUED_CHUNK`] bytes or more is queued as it is: no copy. The bytes
+    /// appended before it are split off into the queue (no copy either; the buffer's
+    /// memory is reused once they are written). A shorter chunk is copied to the end.
+    ///
+    /// Cost: a move of `chunk` and a slot in the queue, which allocates only when the queue
+    /// outgrows its capacity (the high-water mark bounds its length).
+    pub fn push_chunk(&mut self, chunk: Bytes) {
+        if chunk.len() < MIN_QUEUED_CHUNK {
+            self.tail.extend_from_slice(&chunk);
+            return;
+        }
+        if !self.tail.is_empty() {
+            let before = self.tail.split().freeze();
+            self.queue(before);
+            // What follows a chunk is mostly the next header: keep room for many, or each
+            // split leaves the tail full and the next header allocates.
+            if self.tail.capacity() < TAIL_ROOM_LOW {
+                self.tail.reserve(TAIL_ROOM);
+            }
+        }
+        self.queue(chunk);
+    }
+
+    fn queue(&mut self, chunk: Bytes) {
+        self.queued_len += chunk.len();
+        self.queued.push_back(chunk);
+    }
+
+    /// Everything held as one `BytesMut`: copies the queued chunks (if any) in front of the
+    /// tail.
+    pub fn into_bytes_mut(self) -> BytesMut {
+        if self.queued.is_empty() {
+            return self.tail;
+        }
+        let mut flat = BytesMut::with_capacity(self.len());
+        for chunk in &self.queued {
+            flat.extend_from_slice(chunk);
+        }
+        flat.extend_from_slice(&self.tail);
+        flat
+    }
+
+    /// Whether chunks are queued: a write then needs [`Buf::chunks_vectored`].
+    #[inline]
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.queued.is_empty()
+    }
+}
+
+impl Buf for WriteBuf {
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn chunk(&self) -> &[u8] {
+        match self.queued.front() {
+            Some(front) => front,
+            None => &self.tail,
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut filled = 0;
+        let all = self
+            .queued
+            .iter()
+            .map(|chunk| &chunk[..])
+            .chain(std::iter::once(&self.tail[..]))
+            .filter(|bytes| !bytes.is_empty());
+        for (slot, bytes) in dst.iter_mut().zip(all) {
+            *slot = IoSlice::new(bytes);
+            filled += 1;
+        }
+        filled
+    }
+
+    /// # Panics
+    ///
+    /// When `cnt` is more than [`remaining`](Buf::remaining), as `Buf` requires.
+    fn advance(&mut self, mut cnt: usize) {
+        assert!(
+            cnt <= self.len(),
+            "cannot advance a WriteBuf by {cnt} bytes: it holds {}",
+            self.len()
+        );
+        while cnt > 0 {
+            let Some(front) = self.queued.front_mut() else {
+                break;
+            };
+            if cnt < front.len() {
+                front.advance(cnt);
+                self.queued_len -= cnt;
+                return;
+            }
+            cnt -= front.len();
+            self.queued_len -= front.len();
+            self.queued.pop_front();
+        }
+        self.tail.advance(cnt);
+        if self.tail.is_empty() {
+            // Lets the next encode reuse the front of the allocation.
+            self.tail.clear();
+        }
+    }
+}
+
+impl From<BytesMut> for WriteBuf {
+    fn from(bytes: BytesMut) -> Self {
+        Self::from_bytes(bytes)
+    }
+}
+
+impl fmt::Debug for WriteBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteBuf")
+            .field("len", &self.len())
+            .field("queued_chunks", &self.queued.len())
+            .field("tail", &self.tail.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BufMut;
+
+    /// Drains `buf` through `chunks_vectored` in writes of at most `max` bytes.
+    fn drain(buf: &mut WriteBuf, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        while buf.has_remaining() {
+            let mut slices = [IoSlice::new(&[]); 3];
+            let n = buf.chunks_vectored(&mut slices);
+            assert!(n > 0, "a non-empty buffer offers a slice");
+            let mut budget = max;
+            let mut wrote = 0;
+            for slice in &slices[..n] {
+                let take = slice.len().min(budget);
+                out.extend_from_slice(&slice[..take]);
+                budget -= take;
+                wrote += take;
+            }
+            buf.advance(wrote);
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_come_out_in_order_however_the_writes_split() {
+        for max in [1, 3, 1000, 1025, 5000, usize::MAX] {
+            let mut buf = WriteBuf::new();
+            let mut expected = Vec::new();
+            for k in 0..6u8 {
+                buf.bytes_mut().put_u16(u16::from(k));
+                expected.extend_from_slice(&u16::from(k).to_be_bytes());
+                let len = if k % 2 == 0 { 1500 } else { 10 };
+                let chunk = Bytes::from(vec![k; len]);
+                expected.extend_from_slice(&chunk);
+                buf.push_chunk(chunk);
+            }
+            buf.bytes_mut().put_slice(b"end");
+            expected.extend_from_slice(b"end");
+            assert_eq!(buf.len(), expected.len());
+            assert_eq!(drain(&mut buf, max), expected, "writes of {max}");
+            assert!(buf.is_empty());
+        }
+    }
+
+    #[test]
+    fn only_long_chunks_are_queued() {
+        let mut buf = WriteBuf::new();
+        buf.push_chunk(Bytes::from(vec![1; MIN_QUEUED_CHUNK - 1]));
+        assert_eq!(buf.queued_chunks(), 0);
+        assert_eq!(buf.tail().len(), MIN_QUEUED_CHUNK - 1);
+        buf.push_chunk(Bytes::from(vec![2; MIN_QUEUED_CHUNK]));
+        // The copied bytes before it, then the chunk itself.
+        assert_eq!(buf.queued_chunks(), 2);
+        assert!(buf.tail().is_empty());
+    }
+
+    #[test]
+    fn a_queued_chunk_is_not_copied() {
+        let chunk = Bytes::from(vec![9u8; 4096]);
+        let at = chunk.as_ptr();
+        let mut buf = WriteBuf::new();
+        buf.bytes_mut().put_u32(4096);
+        buf.push_chunk(chunk);
+        buf.advance(4);
+        assert_eq!(
+            buf.chunk().as_ptr(),
+            at,
+            "the write reads the chunk's own memory"
+        );
+    }
+
+    #[test]
+    fn into_bytes_mut_keeps_everything_in_order() {
+        let mut buf = WriteBuf::from(BytesMut::from(&b"ab"[..]));
+        buf.push_chunk(Bytes::from(vec![b'c'; 2000]));
+        buf.bytes_mut().put_slice(b"de");
+        buf.advance(1);
+        let flat = buf.into_bytes_mut();
+        assert_eq!(flat.len(), 1 + 2000 + 2);
+        assert_eq!(&flat[..2], b"bc");
+        assert_eq!(&flat[2001..], b"de");
+    }
+
+    #[test]
+    fn advancing_past_the_end_panics_with_the_lengths() {
+        let mut buf = WriteBuf::from(BytesMut::from(&b"abc"[..]));
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| buf.advance(4)));
+        let message = err
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert!(message.contains("by 4 bytes: it holds 3"), "{message}");
+    }
+}
