@@ -13,7 +13,7 @@
 //! `length_delimited` encoders take the payload as `&[u8]` (no per-item reference count);
 //! the `length_delimited_bytes` rows send the same payloads as owned `Bytes` (a clone of
 //! one `Bytes` per item for every implementation), which amphi writes without copying them
-//! into its buffer from 1 KiB up. asynchronous-codec's lines encoder only takes an owned
+//! into its buffer from 4 KiB up. asynchronous-codec's lines encoder only takes an owned
 //! `String`, so that row clones one per line.
 
 use std::hint::black_box;

@@ -2,7 +2,7 @@
 //! Length-delimited round trip: whatever the format and read chunking, the frames the
 //! encoder accepted decode back exactly, and the ones it refused are the ones the format
 //! cannot express. Every other frame goes in as owned `Bytes`, which the encoder queues
-//! uncopied behind its header from 1 KiB up.
+//! uncopied behind its header from 4 KiB up.
 
 use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, ReadState, WriteBuf};
 use amphi_fuzz::Chunked;

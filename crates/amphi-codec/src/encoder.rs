@@ -28,8 +28,10 @@ pub trait Encoder<Item> {
     ///
     /// The default calls [`encode`](Encoder::encode) on
     /// [`dst.bytes_mut()`](WriteBuf::bytes_mut). Override it when `Item` owns bytes that
-    /// go to the wire as they are: the codecs of this crate do for `Bytes` and `BytesMut`
-    /// items, so a large payload is copied once (into the transport) instead of twice.
+    /// go to the wire as they are: the codecs of this crate do for `Bytes` (and, except
+    /// [`DelimitedCodec`](crate::DelimitedCodec), `BytesMut`) items, so a large payload is
+    /// copied once (into the transport) instead of twice. A codec that wraps another (to
+    /// log or count, say) must forward `encode_to` too, or it copies every payload.
     ///
     /// ```
     /// use amphi_codec::{Encoder, WriteBuf};
@@ -42,24 +44,25 @@ pub trait Encoder<Item> {
     ///     type Error = std::io::Error;
     ///
     ///     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Self::Error> {
-    ///         let mut buf = WriteBuf::new();
-    ///         self.encode_to(item, &mut buf)?;
-    ///         dst.extend_from_slice(&buf.into_bytes_mut());
+    ///         dst.put_u16(short_len(&item)?);
+    ///         dst.extend_from_slice(&item);
     ///         Ok(())
     ///     }
     ///
     ///     fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), Self::Error> {
-    ///         let len = u16::try_from(item.len())
-    ///             .map_err(|_| std::io::Error::other("payload over 64 KiB"))?;
-    ///         dst.bytes_mut().put_u16(len);
-    ///         dst.push_chunk(item); // no copy from 1 KiB up
+    ///         dst.bytes_mut().put_u16(short_len(&item)?);
+    ///         dst.push_chunk(item); // no copy from 4 KiB up
     ///         Ok(())
     ///     }
     /// }
     ///
+    /// fn short_len(item: &[u8]) -> std::io::Result<u16> {
+    ///     u16::try_from(item.len()).map_err(|_| std::io::Error::other("payload over 64 KiB"))
+    /// }
+    ///
     /// let mut buf = WriteBuf::new();
-    /// Short.encode_to(Bytes::from(vec![1; 2000]), &mut buf).unwrap();
-    /// assert_eq!(buf.len(), 2002);
+    /// Short.encode_to(Bytes::from(vec![1; 5000]), &mut buf).unwrap();
+    /// assert_eq!(buf.len(), 5002);
     /// assert_eq!(buf.queued_chunks(), 2);
     /// ```
     ///

@@ -189,15 +189,25 @@ impl WriteHalf {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let (written, offered) = if self.buf.has_queued() {
+        let vectored = self.buf.has_queued();
+        let (written, offered, first) = if vectored {
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
             let n = self.buf.chunks_vectored(&mut slices);
             let slices = &slices[..n];
             let offered = slices.iter().map(|slice| slice.len()).sum();
-            (Pin::new(&mut *io).poll_write_vectored(cx, slices), offered)
+            let first = slices.first().map_or(0, |slice| slice.len());
+            (
+                Pin::new(&mut *io).poll_write_vectored(cx, slices),
+                offered,
+                first,
+            )
         } else {
             let tail = self.buf.tail();
-            (Pin::new(&mut *io).poll_write(cx, tail), tail.len())
+            (
+                Pin::new(&mut *io).poll_write(cx, tail),
+                tail.len(),
+                tail.len(),
+            )
         };
         match written {
             Poll::Pending => Poll::Pending,
@@ -206,6 +216,12 @@ impl WriteHalf {
                 "transport accepted no bytes; it is closed for writing",
             ))),
             Poll::Ready(Ok(n)) => {
+                if vectored && n == first && n < offered {
+                    // The mark of `AsyncWrite`'s default `poll_write_vectored`, which writes
+                    // only the first slice (a vectored writer stops exactly there only by
+                    // chance): queued chunks would each cost a write, so copy them.
+                    self.buf.copy_chunks_from_now_on();
+                }
                 // A writer that claims more than it was offered loses none of the rest.
                 self.buf.advance(n.min(offered));
                 Poll::Ready(Ok(()))

@@ -6,10 +6,11 @@ use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-/// Chunks shorter than this are copied into the buffer instead of queued: below about 1 KiB
-/// a copy costs less than the reference count, the queue slot and the extra slice of the
-/// vectored write a queued chunk takes.
-pub const MIN_QUEUED_CHUNK: usize = 1024;
+/// Chunks shorter than this are copied into the buffer instead of queued: 4 KiB, the
+/// smallest frame size at which queuing measured faster than copying
+/// (`codec/encode/length_delimited_bytes/4KiB`). Below it, a copy costs about what the
+/// queue slot, the split-off header and the extra slices of the vectored write cost.
+pub const MIN_QUEUED_CHUNK: usize = 4 * 1024;
 
 /// The room the tail takes when a split leaves it less than [`TAIL_ROOM_LOW`]: 4 KiB, a
 /// thousand 4-byte headers per allocation.
@@ -19,8 +20,8 @@ const TAIL_ROOM: usize = 4 * 1024;
 /// to spare.
 const TAIL_ROOM_LOW: usize = 64;
 
-/// At most this many slices go into one vectored write (Linux's `IOV_MAX` is 1024; the
-/// high-water mark keeps the queue far shorter).
+/// At most this many slices go into one vectored write (Linux's `IOV_MAX` is 1024); a
+/// longer queue takes several writes.
 pub(crate) const MAX_SLICES: usize = 64;
 
 /// The bytes a framed writer holds to write: encoded bytes, and owned chunks queued among
@@ -30,8 +31,24 @@ pub(crate) const MAX_SLICES: usize = 64;
 /// One that gets an owned [`Bytes`] item can instead [`push_chunk`](WriteBuf::push_chunk)
 /// it: the chunk is written after everything before it, straight from its own memory, by a
 /// vectored write together with the bytes around it. The codecs of this crate do that for
-/// `Bytes` and `BytesMut` items of [`MIN_QUEUED_CHUNK`] bytes or more, so sending a large
-/// frame costs one copy (into the transport) instead of two.
+/// items of [`MIN_QUEUED_CHUNK`] bytes or more (`Bytes` and `BytesMut` for
+/// [`LengthDelimitedCodec`](crate::LengthDelimitedCodec) and [`BytesCodec`](crate::BytesCodec),
+/// `Bytes` for [`DelimitedCodec`](crate::DelimitedCodec)), so sending a large frame costs one
+/// copy (into the transport) instead of two.
+///
+/// What a queued chunk costs:
+///
+/// - Memory: the high-water mark counts the bytes waiting to be written, but a queued
+///   `Bytes` keeps its whole allocation alive until written. A frame split off a read
+///   buffer and forwarded keeps that buffer's block; a frozen `BytesMut` keeps its spare
+///   capacity, so a scratch buffer that is `split().freeze()`-ed and sent cannot reclaim
+///   its memory until the next write.
+/// - Writes: a writer that does not override
+///   [`poll_write_vectored`](futures_io::AsyncWrite::poll_write_vectored) (the default
+///   writes only the first slice; `tokio_util::compat::Compat` is one) would take a write
+///   per header and one per payload. The framed writer notices the first time a vectored
+///   write stops exactly at the end of its first slice, and from then on copies every
+///   chunk, as the peers do.
 ///
 /// It is a [`Buf`] over everything it holds, in write order.
 ///
@@ -59,6 +76,8 @@ pub(crate) const MAX_SLICES: usize = 64;
 /// ```
 #[derive(Default)]
 pub struct WriteBuf {
+    /// Copy every chunk: the writer looked unable to write vectored.
+    copy_chunks: bool,
     /// Bytes written before `tail`, in order: chunks pushed and the bytes encoded before
     /// each of them. None is empty.
     queued: VecDeque<Bytes>,
@@ -77,6 +96,7 @@ impl WriteBuf {
     /// A buffer holding `bytes`.
     pub fn from_bytes(bytes: BytesMut) -> Self {
         Self {
+            copy_chunks: false,
             queued: VecDeque::new(),
             queued_len: 0,
             tail: bytes,
@@ -117,12 +137,16 @@ impl WriteBuf {
     ///
     /// A chunk of [`MIN_QUEUED_CHUNK`] bytes or more is queued as it is: no copy. The bytes
     /// appended before it are split off into the queue (no copy either; the buffer's
-    /// memory is reused once they are written). A shorter chunk is copied to the end.
+    /// memory is reused once they are written). A shorter chunk is copied to the end, and
+    /// so is every chunk once the writer turned out not to write vectored (see above).
     ///
-    /// Cost: a move of `chunk` and a slot in the queue, which allocates only when the queue
-    /// outgrows its capacity (the high-water mark bounds its length).
+    /// Cost of a queued chunk: a move of `chunk` and a slot in the queue, which allocates
+    /// only when the queue outgrows its capacity; when the split leaves the end of the
+    /// buffer with under 64 bytes of room, a reserve of 4 KiB (an allocation unless the
+    /// written part can be reclaimed: about one per thousand headers). A copied chunk costs
+    /// what `extend_from_slice` does.
     pub fn push_chunk(&mut self, chunk: Bytes) {
-        if chunk.len() < MIN_QUEUED_CHUNK {
+        if chunk.len() < MIN_QUEUED_CHUNK || self.copy_chunks {
             self.tail.extend_from_slice(&chunk);
             return;
         }
@@ -157,10 +181,24 @@ impl WriteBuf {
         flat
     }
 
+    /// Drops everything held, queued chunks included (for example, output that must not be
+    /// sent after a reconnect). `bytes_mut().clear()` clears only the bytes after the last
+    /// queued chunk.
+    pub fn clear(&mut self) {
+        self.queued.clear();
+        self.queued_len = 0;
+        self.tail.clear();
+    }
+
     /// Whether chunks are queued: a write then needs [`Buf::chunks_vectored`].
     #[inline]
     pub(crate) fn has_queued(&self) -> bool {
         !self.queued.is_empty()
+    }
+
+    /// From now on, copy every chunk: the writer does not seem to write vectored.
+    pub(crate) fn copy_chunks_from_now_on(&mut self) {
+        self.copy_chunks = true;
     }
 }
 
@@ -216,10 +254,6 @@ impl Buf for WriteBuf {
             self.queued.pop_front();
         }
         self.tail.advance(cnt);
-        if self.tail.is_empty() {
-            // Lets the next encode reuse the front of the allocation.
-            self.tail.clear();
-        }
     }
 }
 
@@ -234,6 +268,7 @@ impl fmt::Debug for WriteBuf {
         f.debug_struct("WriteBuf")
             .field("len", &self.len())
             .field("queued_chunks", &self.queued.len())
+            .field("copy_chunks", &self.copy_chunks)
             .field("tail", &self.tail.len())
             .finish()
     }
@@ -266,13 +301,13 @@ mod tests {
 
     #[test]
     fn chunks_come_out_in_order_however_the_writes_split() {
-        for max in [1, 3, 1000, 1025, 5000, usize::MAX] {
+        for max in [1, 3, 1000, 4097, 5003, 20_000, usize::MAX] {
             let mut buf = WriteBuf::new();
             let mut expected = Vec::new();
             for k in 0..6u8 {
                 buf.bytes_mut().put_u16(u16::from(k));
                 expected.extend_from_slice(&u16::from(k).to_be_bytes());
-                let len = if k % 2 == 0 { 1500 } else { 10 };
+                let len = if k % 2 == 0 { 5000 } else { 10 };
                 let chunk = Bytes::from(vec![k; len]);
                 expected.extend_from_slice(&chunk);
                 buf.push_chunk(chunk);
@@ -313,15 +348,29 @@ mod tests {
     }
 
     #[test]
+    fn clear_drops_queued_chunks_too_and_copying_stops_queuing() {
+        let mut buf = WriteBuf::new();
+        buf.bytes_mut().put_u8(1);
+        buf.push_chunk(Bytes::from(vec![2; MIN_QUEUED_CHUNK]));
+        buf.clear();
+        assert!(buf.is_empty());
+        assert_eq!(buf.queued_chunks(), 0);
+        buf.copy_chunks_from_now_on();
+        buf.push_chunk(Bytes::from(vec![3; 2 * MIN_QUEUED_CHUNK]));
+        assert_eq!(buf.queued_chunks(), 0);
+        assert_eq!(buf.tail().len(), 2 * MIN_QUEUED_CHUNK);
+    }
+
+    #[test]
     fn into_bytes_mut_keeps_everything_in_order() {
         let mut buf = WriteBuf::from(BytesMut::from(&b"ab"[..]));
-        buf.push_chunk(Bytes::from(vec![b'c'; 2000]));
+        buf.push_chunk(Bytes::from(vec![b'c'; 5000]));
         buf.bytes_mut().put_slice(b"de");
         buf.advance(1);
         let flat = buf.into_bytes_mut();
-        assert_eq!(flat.len(), 1 + 2000 + 2);
+        assert_eq!(flat.len(), 1 + 5000 + 2);
         assert_eq!(&flat[..2], b"bc");
-        assert_eq!(&flat[2001..], b"de");
+        assert_eq!(&flat[5001..], b"de");
     }
 
     #[test]

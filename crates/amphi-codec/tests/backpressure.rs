@@ -60,22 +60,159 @@ fn queued_chunks_count_toward_the_mark_and_go_out_in_vectored_writes() {
         support::ChunkedWriter::new(vec![usize::MAX], true, false),
         LengthDelimitedCodec::new(),
     );
-    sink.set_high_water_mark(10_000);
-    let payload = Bytes::from(vec![1u8; 4000]);
+    sink.set_high_water_mark(12_000);
+    let payload = Bytes::from(vec![1u8; 5000]);
     for _ in 0..2 {
         assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
         Pin::new(&mut sink).start_send(payload.clone()).unwrap();
     }
-    // Nothing written yet: 8008 bytes held, the payloads among them uncopied.
-    assert_eq!(sink.write_buffer().len(), 8008);
+    // Nothing written yet: 10008 bytes held, the payloads among them uncopied.
+    assert_eq!(sink.write_buffer().len(), 10_008);
     assert_eq!(sink.write_buffer().queued_chunks(), 4);
     assert_eq!(sink.get_ref().writes, 0);
     Pin::new(&mut sink).start_send(payload.clone()).unwrap();
-    // 12012 bytes: over the mark, so the next poll_ready writes, all in one vectored write.
+    // 15012 bytes: over the mark, so the next poll_ready writes, all in one vectored write.
     assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
     assert!(sink.write_buffer().is_empty());
     assert_eq!(sink.get_ref().writes, 1);
-    assert_eq!(sink.get_ref().written.len(), 12_012);
+    assert_eq!(sink.get_ref().written.len(), 15_012);
+}
+
+/// Flushes `sink`, which must not wait.
+fn flush_now<W: futures::AsyncWrite + Unpin>(sink: &mut FramedWrite<W, LengthDelimitedCodec>) {
+    let flushed = Sink::<Bytes>::poll_flush(Pin::new(sink), &mut noop_cx());
+    assert!(matches!(flushed, Poll::Ready(Ok(()))), "{flushed:?}");
+}
+
+#[test]
+fn a_writer_that_writes_one_slice_at_a_time_gets_copies_instead() {
+    // `AsyncWrite`'s default `poll_write_vectored`, as in tokio-util's `Compat`.
+    let mut sink = FramedWrite::new(
+        support::ChunkedWriter::new(vec![usize::MAX], false, false),
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(1 << 20);
+    let payload = Bytes::from(vec![2u8; 5000]);
+    Pin::new(&mut sink).start_send(payload.clone()).unwrap();
+    flush_now(&mut sink);
+    // The header, then the payload: the first write stopped at the end of its first slice.
+    assert_eq!(sink.get_ref().writes, 2);
+    for _ in 0..8 {
+        Pin::new(&mut sink).start_send(payload.clone()).unwrap();
+    }
+    assert_eq!(sink.write_buffer().queued_chunks(), 0, "copied from now on");
+    flush_now(&mut sink);
+    assert_eq!(sink.get_ref().writes, 3, "eight frames in one write");
+    assert_eq!(
+        sink.get_ref().written,
+        support::length_delimited_wire(&vec![payload.to_vec(); 9])
+    );
+}
+
+#[test]
+fn a_long_queue_takes_several_vectored_writes() {
+    let mut sink = FramedWrite::new(
+        support::ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(1 << 30);
+    let frames: Vec<Vec<u8>> = (0..100u8).map(|k| vec![k; 4096]).collect();
+    for frame in &frames {
+        Pin::new(&mut sink)
+            .start_send(Bytes::from(frame.clone()))
+            .unwrap();
+    }
+    // A header and a payload per frame: 200 slices, at most 64 per write.
+    assert_eq!(sink.write_buffer().queued_chunks(), 200);
+    flush_now(&mut sink);
+    assert_eq!(sink.get_ref().writes, 4);
+    assert_eq!(
+        sink.get_ref().written,
+        support::length_delimited_wire(&frames)
+    );
+}
+
+/// A writer that claims to have written more than it was offered, or nothing at all.
+struct Lying {
+    written: Vec<u8>,
+    zero: bool,
+}
+
+impl futures::AsyncWrite for Lying {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.poll_write_vectored(cx, &[std::io::IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.zero {
+            return Poll::Ready(Ok(0));
+        }
+        let mut n = 0;
+        for buf in bufs {
+            self.written.extend_from_slice(buf);
+            n += buf.len();
+        }
+        Poll::Ready(Ok(n + 10))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn a_writer_claiming_too_much_loses_no_queued_bytes_and_one_claiming_nothing_is_an_error() {
+    let mut sink = FramedWrite::new(
+        Lying {
+            written: Vec::new(),
+            zero: false,
+        },
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(1 << 20);
+    // 64 slices in the first write, more after it: the claim of 10 extra bytes must not
+    // skip any of them.
+    let frames: Vec<Vec<u8>> = (0..40u8).map(|k| vec![k; 4096]).collect();
+    for frame in &frames {
+        Pin::new(&mut sink)
+            .start_send(Bytes::from(frame.clone()))
+            .unwrap();
+    }
+    flush_now(&mut sink);
+    assert_eq!(
+        sink.get_ref().written,
+        support::length_delimited_wire(&frames)
+    );
+
+    let mut sink = FramedWrite::new(
+        Lying {
+            written: Vec::new(),
+            zero: true,
+        },
+        LengthDelimitedCodec::new(),
+    );
+    Pin::new(&mut sink)
+        .start_send(Bytes::from(vec![1u8; 5000]))
+        .unwrap();
+    let flushed = Sink::<Bytes>::poll_flush(Pin::new(&mut sink), &mut noop_cx());
+    match flushed {
+        Poll::Ready(Err(amphi_codec::LengthDelimitedEncodeError::Io(err))) => {
+            assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
+        }
+        other => panic!("expected WriteZero, got {other:?}"),
+    }
 }
 
 fn noop_cx() -> Context<'static> {

@@ -25,7 +25,10 @@ pub use error::{LengthDelimitedEncodeError, LengthDelimitedError};
 /// frame is buffered, and the codec never reserves the announced length: the buffer grows
 /// only with the bytes that arrive. Encoding copies the item into the write buffer once
 /// (in the default format, items of up to 32 bytes with a few fixed-size moves rather than
-/// a call to `memcpy`) and refuses one that the length field cannot express.
+/// a call to `memcpy`), except that through a framed writer an owned `Bytes` or `BytesMut`
+/// of [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes or more is queued uncopied behind
+/// its header ([`Encoder::encode_to`]). It refuses an item that the length field cannot
+/// express.
 ///
 /// # Examples
 ///
