@@ -301,10 +301,16 @@ mod tests {
 
     #[test]
     fn chunks_come_out_in_order_however_the_writes_split() {
-        for max in [1, 3, 1000, 4097, 5003, 20_000, usize::MAX] {
+        // Byte-at-a-time writes of 30 KB take minutes under miri: it gets the larger ones.
+        let (maxes, chunks): (&[usize], u8) = if cfg!(miri) {
+            (&[1000, 4097, usize::MAX], 3)
+        } else {
+            (&[1, 3, 1000, 4097, 5003, 20_000, usize::MAX], 6)
+        };
+        for &max in maxes {
             let mut buf = WriteBuf::new();
             let mut expected = Vec::new();
-            for k in 0..6u8 {
+            for k in 0..chunks {
                 buf.bytes_mut().put_u16(u16::from(k));
                 expected.extend_from_slice(&u16::from(k).to_be_bytes());
                 let len = if k % 2 == 0 { 5000 } else { 10 };
