@@ -18,6 +18,9 @@ struct Input {
     adjustment: i8,
     max: u16,
     chunks: Vec<u16>,
+    /// Owned frames repeat their bytes `1 + stretch % 64` times, so that small inputs
+    /// reach the 4 KiB from which they are queued.
+    stretch: u8,
     frames: Vec<Vec<u8>>,
 }
 
@@ -43,6 +46,11 @@ fuzz_target!(|input: Input| {
     let mut wire = WriteBuf::new();
     let mut accepted = Vec::new();
     for (k, frame) in input.frames.into_iter().enumerate() {
+        let frame = if k % 2 == 1 {
+            frame.repeat(1 + usize::from(input.stretch % 64))
+        } else {
+            frame
+        };
         let before = wire.len();
         let field = frame.len() as i128 - adjustment as i128;
         let expressible = frame.len() <= max && field >= 0 && field as u128 <= field_max;
