@@ -134,111 +134,84 @@ fn decode_lines(c: &mut Criterion) {
     group.finish();
 }
 
-fn encode_length_delimited(c: &mut Criterion) {
-    for size in FRAME_SIZES {
-        let work = Frames::new(size);
-        let expected = work.wire.len();
-        let payloads = Placements::new(&work.payload);
-        let mut group =
-            c.benchmark_group(format!("codec/encode/length_delimited/{}", size_name(size)));
-        group.throughput(throughput(expected, work.frames));
-        let mut out = Vec::with_capacity(expected);
-        group.bench_function("amphi", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed = amphi_codec::FramedWrite::new(
-                    &mut out,
-                    amphi_codec::LengthDelimitedCodec::new(),
-                );
-                let payload = payloads.next();
-                feed_all(&mut framed, work.frames, || payload);
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        group.bench_function("tokio-util", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed = tokio_util::codec::FramedWrite::new(
-                    &mut out,
-                    tokio_util::codec::LengthDelimitedCodec::new(),
-                );
-                let payload = payloads.next();
-                feed_all(&mut framed, work.frames, || payload);
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        group.bench_function("asynchronous-codec", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed = asynchronous_codec::FramedWrite::new(&mut out, U32LengthCodec);
-                let payload = payloads.next();
-                feed_all(&mut framed, work.frames, || payload);
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        memcpy_row(&mut group, &Placements::new(&work.wire));
-        group.finish();
-    }
+/// Defines one encode benchmark function over every frame size: `$payload` picks an
+/// iteration's payload from the `Placements` named `payloads`, and `|p| $item` makes each
+/// item from it; asynchronous-codec runs `$ac_codec`.
+macro_rules! encode_length_delimited_fn {
+    ($(#[$doc:meta])* $fn_name:ident, $group:literal, $ac_codec:expr,
+     |$payloads:ident| $payload:expr, |$p:ident| $item:expr) => {
+        $(#[$doc])*
+        fn $fn_name(c: &mut Criterion) {
+            for size in FRAME_SIZES {
+                let work = Frames::new(size);
+                let expected = work.wire.len();
+                let $payloads = Placements::new(&work.payload);
+                let mut group =
+                    c.benchmark_group(format!(concat!("codec/encode/", $group, "/{}"), size_name(size)));
+                group.throughput(throughput(expected, work.frames));
+                let mut out = Vec::with_capacity(expected);
+                group.bench_function("amphi", |b| {
+                    b.iter(|| {
+                        out.clear();
+                        let mut framed = amphi_codec::FramedWrite::new(
+                            &mut out,
+                            amphi_codec::LengthDelimitedCodec::new(),
+                        );
+                        let $p = $payload;
+                        feed_all(&mut framed, work.frames, || $item);
+                        drop(framed);
+                        assert_eq!(out.len(), expected);
+                    })
+                });
+                group.bench_function("tokio-util", |b| {
+                    b.iter(|| {
+                        out.clear();
+                        let mut framed = tokio_util::codec::FramedWrite::new(
+                            &mut out,
+                            tokio_util::codec::LengthDelimitedCodec::new(),
+                        );
+                        let $p = $payload;
+                        feed_all(&mut framed, work.frames, || $item);
+                        drop(framed);
+                        assert_eq!(out.len(), expected);
+                    })
+                });
+                group.bench_function("asynchronous-codec", |b| {
+                    b.iter(|| {
+                        out.clear();
+                        let mut framed = asynchronous_codec::FramedWrite::new(&mut out, $ac_codec);
+                        let $p = $payload;
+                        feed_all(&mut framed, work.frames, || $item);
+                        drop(framed);
+                        assert_eq!(out.len(), expected);
+                    })
+                });
+                memcpy_row(&mut group, &Placements::new(&work.wire));
+                group.finish();
+            }
+        }
+    };
 }
 
-/// The same frames sent as owned `Bytes`, the item type of tokio-util's and
-/// asynchronous-codec's own length codecs and what a broker forwards: every implementation
-/// gets a clone of the same `Bytes` per item.
-fn encode_length_delimited_bytes(c: &mut Criterion) {
-    for size in FRAME_SIZES {
-        let work = Frames::new(size);
-        let expected = work.wire.len();
-        let payloads = Placements::new(&work.payload);
-        let mut group = c.benchmark_group(format!(
-            "codec/encode/length_delimited_bytes/{}",
-            size_name(size)
-        ));
-        group.throughput(throughput(expected, work.frames));
-        let mut out = Vec::with_capacity(expected);
-        group.bench_function("amphi", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed = amphi_codec::FramedWrite::new(
-                    &mut out,
-                    amphi_codec::LengthDelimitedCodec::new(),
-                );
-                let payload = payloads.next_bytes();
-                feed_all(&mut framed, work.frames, || payload.clone());
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        group.bench_function("tokio-util", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed = tokio_util::codec::FramedWrite::new(
-                    &mut out,
-                    tokio_util::codec::LengthDelimitedCodec::new(),
-                );
-                let payload = payloads.next_bytes();
-                feed_all(&mut framed, work.frames, || payload.clone());
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        group.bench_function("asynchronous-codec", |b| {
-            b.iter(|| {
-                out.clear();
-                let mut framed =
-                    asynchronous_codec::FramedWrite::new(&mut out, U32LengthBytesCodec);
-                let payload = payloads.next_bytes();
-                feed_all(&mut framed, work.frames, || payload.clone());
-                drop(framed);
-                assert_eq!(out.len(), expected);
-            })
-        });
-        memcpy_row(&mut group, &Placements::new(&work.wire));
-        group.finish();
-    }
-}
+encode_length_delimited_fn!(
+    /// The frames sent as borrowed `&[u8]`: no per-item reference count.
+    encode_length_delimited,
+    "length_delimited",
+    U32LengthCodec,
+    |payloads| payloads.next(),
+    |p| p
+);
+
+encode_length_delimited_fn!(
+    /// The same frames sent as owned `Bytes`, the item type of tokio-util's and
+    /// asynchronous-codec's own length codecs and what a broker forwards: every
+    /// implementation gets a clone of the same `Bytes` per item.
+    encode_length_delimited_bytes,
+    "length_delimited_bytes",
+    U32LengthBytesCodec,
+    |payloads| payloads.next_bytes(),
+    |p| p.clone()
+);
 
 fn encode_lines(c: &mut Criterion) {
     let work = Lines::new();
