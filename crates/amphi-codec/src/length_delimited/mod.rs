@@ -258,7 +258,8 @@ impl Decoder for LengthDelimitedCodec {
 
 impl LengthDelimitedCodec {
     /// Checks `length` against the limits and appends its header, reserving room for the
-    /// header and `body_room` bytes after it.
+    /// header and `body_room` bytes after it. The default format is inline; every other
+    /// layout, and every refusal, is out of line.
     #[inline]
     fn put_header(
         &self,
@@ -272,6 +273,17 @@ impl LengthDelimitedCodec {
             dst.put_u32(length as u32);
             return Ok(());
         }
+        self.put_configured_header(length, dst, body_room)
+    }
+
+    /// [`put_header`](Self::put_header) for any layout.
+    #[inline(never)]
+    fn put_configured_header(
+        &self,
+        length: usize,
+        dst: &mut BytesMut,
+        body_room: usize,
+    ) -> Result<(), LengthDelimitedEncodeError> {
         if length > self.encode_max || self.encode_min > self.encode_max {
             return Err(LengthDelimitedEncodeError::ItemTooLong {
                 length,
@@ -306,16 +318,9 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
-        if self.plain && length <= self.encode_max {
-            // The default format, inline: 4-byte big-endian length, no adjustment.
-            if length <= small_frame::MAX_SMALL {
-                // Fixed-size copies instead of a call to `memcpy`.
-                small_frame::put_small_frame(dst, item);
-                return Ok(());
-            }
-            dst.reserve(4 + length);
-            dst.put_u32(length as u32);
-            dst.extend_from_slice(item);
+        if self.plain && length <= self.encode_max && length <= small_frame::MAX_SMALL {
+            // Fixed-size copies instead of a call to `memcpy`.
+            small_frame::put_small_frame(dst, item);
             return Ok(());
         }
         self.put_header(length, dst, length)?;
