@@ -1,8 +1,10 @@
 #![no_main]
 //! Length-delimited round trip: whatever the format and read chunking, the frames the
 //! encoder accepted decode back exactly, and the ones it refused are the ones the format
-//! cannot express. Every other frame goes in as owned `Bytes`, which the encoder queues
-//! uncopied behind its header from 4 KiB up.
+//! cannot express. Frames go in by turns as borrowed slices, as owned `Bytes` (which the
+//! encoder queues uncopied behind its header from 4 KiB up), and through `encode_head`
+//! (the header alone, the payload appended after it, as a framed writer does when it
+//! writes a long payload through).
 
 use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, ReadState, WriteBuf};
 use amphi_fuzz::Chunked;
@@ -21,6 +23,8 @@ struct Input {
     /// Owned frames repeat their bytes `1 + stretch % 64` times, so that small inputs
     /// reach the 4 KiB from which they are queued.
     stretch: u8,
+    /// The shortest payload `encode_head` splits off; shorter frames are encoded whole.
+    head_min: u8,
     frames: Vec<Vec<u8>>,
 }
 
@@ -46,7 +50,7 @@ fuzz_target!(|input: Input| {
     let mut wire = WriteBuf::new();
     let mut accepted = Vec::new();
     for (k, frame) in input.frames.into_iter().enumerate() {
-        let frame = if k % 2 == 1 {
+        let frame = if k % 3 == 1 {
             frame.repeat(1 + usize::from(input.stretch % 64))
         } else {
             frame
@@ -54,10 +58,25 @@ fuzz_target!(|input: Input| {
         let before = wire.len();
         let field = frame.len() as i128 - adjustment as i128;
         let expressible = frame.len() <= max && field >= 0 && field as u128 <= field_max;
-        let encoded = if k % 2 == 0 {
-            encoder.encode_to(&frame[..], &mut wire)
-        } else {
-            encoder.encode_to(bytes::Bytes::from(frame.clone()), &mut wire)
+        let encoded = match k % 3 {
+            0 => encoder.encode_to(&frame[..], &mut wire),
+            1 => encoder.encode_to(bytes::Bytes::from(frame.clone()), &mut wire),
+            _ => {
+                let item = &frame[..];
+                match encoder.encode_head(&item, usize::from(input.head_min), &mut wire) {
+                    Ok(Some(payload)) => {
+                        assert_eq!(payload.len(), frame.len());
+                        wire.bytes_mut().extend_from_slice(payload);
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        assert!(frame.len() < usize::from(input.head_min));
+                        assert_eq!(wire.len(), before);
+                        encoder.encode_to(item, &mut wire)
+                    }
+                    Err(err) => Err(err),
+                }
+            }
         };
         match encoded {
             Ok(()) => {

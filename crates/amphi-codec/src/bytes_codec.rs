@@ -67,13 +67,24 @@ impl Encoder<Bytes> for BytesCodec {
     }
 }
 
-impl Encoder<&[u8]> for BytesCodec {
+impl<'a> Encoder<&'a [u8]> for BytesCodec {
     type Error = io::Error;
 
     #[inline]
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(item);
         Ok(())
+    }
+
+    /// Returns a payload of `min` bytes or more whole: the frame has no head.
+    #[inline]
+    fn encode_head<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        min: usize,
+        _dst: &mut WriteBuf,
+    ) -> io::Result<Option<&'i [u8]>> {
+        Ok((item.len() >= min).then_some(*item))
     }
 }
 

@@ -30,7 +30,8 @@ use crate::write_buf::WriteBuf;
 ///
 /// Writing: [`Sink::poll_ready`] writes until the write buffer holds less than the
 /// [high-water mark](Framed::set_high_water_mark); [`Sink::poll_flush`] and
-/// [`Sink::poll_close`] write everything.
+/// [`Sink::poll_close`] write everything. Owned payloads are queued uncopied and long
+/// borrowed ones written through from `start_send`, as in [`FramedWrite`](crate::FramedWrite).
 ///
 /// # Cancel safety
 ///
@@ -209,7 +210,7 @@ where
 
     fn start_send(self: Pin<&mut Self>, item: I) -> Result<(), Self::Error> {
         let this = self.get_mut();
-        this.write.start_send(&mut this.codec, item)
+        this.write.start_send(&mut this.codec, item, &mut this.io)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {

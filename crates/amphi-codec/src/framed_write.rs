@@ -24,6 +24,13 @@ use crate::write_buf::WriteBuf;
 /// bytes or more uncopied (see [`WriteBuf`]); a write happens only when the buffer reaches
 /// the mark, or on flush, and is vectored while payloads are queued.
 ///
+/// Long borrowed payloads: right after a `poll_ready`, a `&[u8]` payload at least as long as
+/// the mark (and 4 KiB) is written from `start_send` itself, behind what the buffer holds,
+/// as far as the transport takes it without waiting ([`Encoder::encode_head`]); the rest is
+/// copied into the buffer. A write that has to wait registers the waker of that
+/// `poll_ready`, and a write error leaves every byte buffered for the next flush to meet
+/// the error again: nothing is lost or reordered.
+///
 /// # Cancel safety
 ///
 /// Dropping a `send()` future may drop the item if it was not yet encoded; an encoded item
@@ -153,7 +160,7 @@ where
 
     fn start_send(self: Pin<&mut Self>, item: I) -> Result<(), Self::Error> {
         let this = self.get_mut();
-        this.write.start_send(&mut this.codec, item)
+        this.write.start_send(&mut this.codec, item, &mut this.io)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {

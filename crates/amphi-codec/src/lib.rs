@@ -53,6 +53,12 @@
 //!   `BytesMut` payloads of [`MIN_QUEUED_CHUNK`] bytes or more are queued as they are and
 //!   written together with their headers by one vectored write: a large frame is copied
 //!   once, into the transport, where the peers copy it twice.
+//! - A borrowed `&[u8]` payload at least as long as the high-water mark (and 4 KiB) is not
+//!   copied into the buffer either: `start_send` writes it to the transport right away,
+//!   behind the bytes buffered before it, as far as the transport takes it without waiting
+//!   (as `std::io::BufWriter` does with a slice longer than its buffer). The rest is
+//!   copied into the buffer. Buffering it would not have saved a write: the next
+//!   `poll_ready` would have written it.
 //!
 //! # Errors and end of stream
 //!

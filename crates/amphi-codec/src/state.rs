@@ -1,8 +1,9 @@
 //! The read and write halves that every `Framed*` type drives: one poll implementation each.
 
 use std::io::{self, IoSlice};
+use std::mem;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Buf;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -10,7 +11,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::read_buf::{MIN_READ, ReadBuf};
-use crate::write_buf::{MAX_SLICES, WriteBuf};
+use crate::write_buf::{MAX_SLICES, MIN_QUEUED_CHUNK, WriteBuf};
 
 /// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
 /// until the write buffer holds less than this. 16 KiB: larger buffers leave the CPU caches
@@ -139,6 +140,12 @@ impl ReadHalf {
 pub(crate) struct WriteHalf {
     pub(crate) buf: WriteBuf,
     pub(crate) high_water: usize,
+    /// The waker of the last `poll_ready`, for a write from `start_send` (which has no
+    /// context).
+    waker: Option<Waker>,
+    /// `poll_ready` returned `Ready` since the last `start_send`: `waker` belongs to the
+    /// task sending now.
+    ready: bool,
 }
 
 impl WriteHalf {
@@ -146,6 +153,8 @@ impl WriteHalf {
         Self {
             buf,
             high_water: DEFAULT_HIGH_WATER_MARK,
+            waker: None,
+            ready: false,
         }
     }
 
@@ -154,10 +163,18 @@ impl WriteHalf {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        if self.buf.len() < self.high_water.max(1) {
-            return Poll::Ready(Ok(()));
+        if self.buf.len() >= self.high_water.max(1) {
+            match self.poll_drain_below_mark(cx, io) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
         }
-        self.poll_drain_below_mark(cx, io)
+        match &self.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => self.waker = Some(cx.waker().clone()),
+        }
+        self.ready = true;
+        Poll::Ready(Ok(()))
     }
 
     /// Writes until the buffer is under the high-water mark.
@@ -175,12 +192,98 @@ impl WriteHalf {
         Poll::Ready(Ok(()))
     }
 
+    /// Encodes `item`. Right after a `poll_ready`, a borrowed payload of at least the
+    /// high-water mark (and [`MIN_QUEUED_CHUNK`]) goes to `io` behind what the buffer holds,
+    /// as far as `io` takes it at once, as `std::io::BufWriter` writes a long slice: copying
+    /// it into the buffer would not save a write.
     #[inline]
-    pub(crate) fn start_send<E, I>(&mut self, codec: &mut E, item: I) -> Result<(), E::Error>
+    pub(crate) fn start_send<E, I, W>(
+        &mut self,
+        codec: &mut E,
+        item: I,
+        io: &mut W,
+    ) -> Result<(), E::Error>
     where
         E: Encoder<I>,
+        W: AsyncWrite + Unpin + ?Sized,
     {
+        if mem::take(&mut self.ready) {
+            let min = self.high_water.max(MIN_QUEUED_CHUNK);
+            if let Some(payload) = codec.encode_head(&item, min, &mut self.buf)? {
+                self.write_through(io, payload);
+                return Ok(());
+            }
+        }
         codec.encode_to(item, &mut self.buf)
+    }
+
+    /// Writes the buffer and then `payload` for as long as `io` takes them without
+    /// waiting, and copies the rest of `payload` into the buffer. A write that waits
+    /// registers the waker of the `poll_ready` just before (that task flushes next); an
+    /// error, or a writer that takes nothing, ends the attempt and the bytes stay
+    /// buffered, so the next flush meets the same error with nothing lost.
+    #[inline(never)]
+    fn write_through<W>(&mut self, io: &mut W, mut payload: &[u8])
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        if let Some(waker) = self.waker.take() {
+            let mut cx = Context::from_waker(&waker);
+            while !payload.is_empty() {
+                match self.poll_write_with(&mut cx, io, payload) {
+                    Some(taken) => payload = &payload[taken..],
+                    None => break,
+                }
+            }
+            self.waker = Some(waker);
+        }
+        self.buf.bytes_mut().extend_from_slice(payload);
+    }
+
+    /// One write towards sending the buffer and then `payload`: `Some(n)` when it wrote
+    /// (`n` bytes of `payload`, maybe none), `None` when it waits or failed.
+    fn poll_write_with<W>(
+        &mut self,
+        cx: &mut Context<'_>,
+        io: &mut W,
+        payload: &[u8],
+    ) -> Option<usize>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let held = self.buf.len();
+        if held == 0 {
+            return match Pin::new(&mut *io).poll_write(cx, payload) {
+                Poll::Ready(Ok(n)) if n > 0 => Some(n.min(payload.len())),
+                _ => None,
+            };
+        }
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let n = self.buf.chunks_vectored(&mut slices[..MAX_SLICES - 1]);
+        let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
+        if self.buf.copies_chunks() || in_slices < held {
+            // Not vectored, or the buffer does not fit the slices: write its front first.
+            return match self.poll_write_some(cx, io) {
+                Poll::Ready(Ok(())) => Some(0),
+                _ => None,
+            };
+        }
+        slices[n] = IoSlice::new(payload);
+        let first = slices[0].len();
+        let offered = held + payload.len();
+        match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..=n]) {
+            Poll::Ready(Ok(written)) if written > 0 => {
+                let written = written.min(offered);
+                if written == first && written < offered {
+                    // As in `poll_write_some`: the writer writes only a first slice.
+                    self.buf.copy_chunks_from_now_on();
+                }
+                let from_buf = written.min(held);
+                self.buf.advance(from_buf);
+                Some(written - from_buf)
+            }
+            _ => None,
+        }
     }
 
     /// One write of the front of the buffer: a plain write while nothing is queued, else a

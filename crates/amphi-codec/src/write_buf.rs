@@ -201,6 +201,12 @@ impl WriteBuf {
     pub(crate) fn copy_chunks_from_now_on(&mut self) {
         self.copy_chunks = true;
     }
+
+    /// Whether chunks are copied: the writer turned out not to write vectored.
+    #[inline]
+    pub(crate) fn copies_chunks(&self) -> bool {
+        self.copy_chunks
+    }
 }
 
 impl Buf for WriteBuf {

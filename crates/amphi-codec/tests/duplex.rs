@@ -34,6 +34,36 @@ fn length_delimited_frames_cross_a_duplex_pipe() {
 }
 
 #[test]
+fn long_borrowed_frames_cross_a_small_pipe() {
+    amphi_test::run(|rt| async move {
+        // Borrowed payloads from 16 KiB up go straight to the transport as far as it takes
+        // them: through `compat` (one slice per write) and a 1 KiB pipe, that is a bit of
+        // each payload, the rest buffered.
+        let (a, b) = tokio::io::duplex(1024);
+        let count = 60usize;
+        let len = |i: usize| i * 977 % 50_000;
+        let writer = rt.spawn(async move {
+            let mut out = Framed::new(a.compat(), LengthDelimitedCodec::new());
+            for i in 0..count {
+                let frame = vec![i as u8; len(i)];
+                out.send(&frame[..]).await.unwrap();
+            }
+            SinkExt::<&[u8]>::close(&mut out).await.unwrap();
+        });
+        let mut input = Framed::new(b.compat(), LengthDelimitedCodec::new());
+        let mut got = 0usize;
+        while let Some(frame) = input.next().await {
+            let frame = frame.unwrap();
+            assert_eq!(frame.len(), len(got), "on {}", rt.name());
+            assert!(frame.iter().all(|&x| x == got as u8));
+            got += 1;
+        }
+        assert_eq!(got, count);
+        writer.await.unwrap();
+    });
+}
+
+#[test]
 fn lines_echo_both_ways_over_one_pipe() {
     amphi_test::run(|rt| async move {
         let (a, b) = tokio::io::duplex(256);

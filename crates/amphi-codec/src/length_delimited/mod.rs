@@ -358,12 +358,27 @@ impl Encoder<Bytes> for LengthDelimitedCodec {
     }
 }
 
-impl Encoder<&[u8]> for LengthDelimitedCodec {
+impl<'a> Encoder<&'a [u8]> for LengthDelimitedCodec {
     type Error = LengthDelimitedEncodeError;
 
     #[inline]
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Self::Error> {
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Self::Error> {
         self.encode_slice(item, dst)
+    }
+
+    /// Appends the header of a payload of `min` bytes or more and returns the payload.
+    #[inline]
+    fn encode_head<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        min: usize,
+        dst: &mut WriteBuf,
+    ) -> Result<Option<&'i [u8]>, Self::Error> {
+        if item.len() < min {
+            return Ok(None);
+        }
+        self.put_header(item.len(), dst.bytes_mut(), 0)?;
+        Ok(Some(item))
     }
 }
 

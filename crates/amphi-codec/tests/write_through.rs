@@ -1,0 +1,266 @@
+//! A long borrowed payload goes from `start_send` straight to the transport, behind what
+//! the buffer holds and as far as the transport takes it at once; what it does not take is
+//! buffered, in order, and nothing is lost when it waits or fails.
+
+mod support;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+
+use amphi_codec::{
+    BytesCodec, DEFAULT_HIGH_WATER_MARK, FramedWrite, LengthDelimitedCodec,
+    LengthDelimitedEncodeError,
+};
+use futures::{AsyncWrite, Sink};
+use support::{ChunkedWriter, length_delimited_wire};
+
+/// Longer than the default high-water mark: written through.
+const LONG: usize = DEFAULT_HIGH_WATER_MARK + 3000;
+
+fn noop_cx() -> Context<'static> {
+    Context::from_waker(Waker::noop())
+}
+
+/// `poll_ready` (which must be ready) with `cx`, then `start_send`.
+fn send_now<'a, W, E>(sink: &mut FramedWrite<W, E>, cx: &mut Context<'_>, item: &'a [u8])
+where
+    FramedWrite<W, E>: Sink<&'a [u8]> + Unpin,
+    <FramedWrite<W, E> as Sink<&'a [u8]>>::Error: std::fmt::Debug,
+{
+    let ready = Sink::<&[u8]>::poll_ready(Pin::new(&mut *sink), cx);
+    assert!(matches!(ready, Poll::Ready(Ok(()))), "{ready:?}");
+    Pin::new(sink).start_send(item).unwrap();
+}
+
+fn flush_now<W: AsyncWrite + Unpin>(
+    sink: &mut FramedWrite<W, LengthDelimitedCodec>,
+) -> Poll<Result<(), LengthDelimitedEncodeError>> {
+    Sink::<&[u8]>::poll_flush(Pin::new(sink), &mut noop_cx())
+}
+
+fn frames(lens: &[usize]) -> Vec<Vec<u8>> {
+    lens.iter()
+        .enumerate()
+        .map(|(k, &len)| (0..len).map(|j| (k * 31 + j) as u8).collect())
+        .collect()
+}
+
+#[test]
+fn a_long_borrowed_payload_is_written_at_once_behind_the_buffered_frames() {
+    let frames = frames(&[1000, 1000, 1000, LONG, 1000]);
+    let mut sink = FramedWrite::new(
+        ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    );
+    for frame in &frames[..3] {
+        send_now(&mut sink, &mut noop_cx(), frame);
+    }
+    assert_eq!(sink.get_ref().writes, 0, "short frames are buffered");
+    send_now(&mut sink, &mut noop_cx(), &frames[3]);
+    // One vectored write: the three buffered frames, the header, the payload.
+    assert_eq!(sink.get_ref().writes, 1);
+    assert!(sink.write_buffer().is_empty());
+    send_now(&mut sink, &mut noop_cx(), &frames[4]);
+    assert_eq!(sink.get_ref().writes, 1);
+    assert!(flush_now(&mut sink).is_ready());
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+}
+
+#[test]
+fn payloads_under_the_mark_or_sent_without_poll_ready_are_copied() {
+    let frames = frames(&[LONG, LONG, 5000]);
+    let mut sink = FramedWrite::new(
+        ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(1 << 20);
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    assert_eq!(sink.get_ref().writes, 0, "under the mark: buffered");
+    sink.set_high_water_mark(0);
+    // `start_send` without a `poll_ready` has no task to register: it copies.
+    Pin::new(&mut sink).start_send(&frames[1][..]).unwrap();
+    assert_eq!(sink.get_ref().writes, 0);
+    assert_eq!(sink.write_buffer().len(), 2 * (LONG + 4));
+    // With a mark of 0, `poll_ready` first writes what is buffered, and payloads from
+    // 4 KiB up are written through.
+    send_now(&mut sink, &mut noop_cx(), &frames[2]);
+    assert_eq!(sink.get_ref().writes, 2);
+    assert!(sink.write_buffer().is_empty());
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+}
+
+struct CountWakes(AtomicUsize);
+
+impl Wake for CountWakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Takes up to `budget` bytes in all (over every slice), then waits, keeping the waker;
+/// or fails `failures` times first.
+#[derive(Default)]
+struct Budget {
+    written: Vec<u8>,
+    budget: usize,
+    failures: usize,
+    waker: Option<Waker>,
+}
+
+impl AsyncWrite for Budget {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.failures > 0 {
+            self.failures -= 1;
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        if self.budget == 0 {
+            self.waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let mut n = 0;
+        for buf in bufs {
+            let take = buf.len().min(self.budget);
+            self.written.extend_from_slice(&buf[..take]);
+            self.budget -= take;
+            n += take;
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
+    let frames = frames(&[300, LONG, 300]);
+    let mut sink = FramedWrite::new(
+        Budget {
+            budget: 7000,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = Waker::from(wakes.clone());
+    send_now(&mut sink, &mut Context::from_waker(&waker), &frames[1]);
+    // The first frame, the header and the start of the payload went out; the write that
+    // found no room registered the sending task's waker.
+    assert_eq!(sink.get_ref().written.len(), 7000);
+    assert_eq!(sink.write_buffer().len(), 304 + LONG + 4 - 7000);
+    let registered = sink.get_mut().waker.take().expect("a registered waker");
+    assert!(registered.will_wake(&waker));
+    registered.wake();
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    send_now(&mut sink, &mut noop_cx(), &frames[2]);
+    assert!(flush_now(&mut sink).is_pending());
+    sink.get_mut().budget = usize::MAX;
+    assert!(flush_now(&mut sink).is_ready());
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+}
+
+#[test]
+fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
+    let frames = frames(&[LONG]);
+    let mut sink = FramedWrite::new(Budget::default(), LengthDelimitedCodec::new());
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
+    sink.get_mut().budget = usize::MAX;
+    assert!(flush_now(&mut sink).is_ready());
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+}
+
+#[test]
+fn a_failed_write_loses_nothing_and_the_flush_meets_the_error_if_it_lasts() {
+    let frames = frames(&[LONG, 100]);
+    // Fails once: the payload is buffered and the flush sends everything.
+    let mut sink = FramedWrite::new(
+        Budget {
+            budget: usize::MAX,
+            failures: 1,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
+    send_now(&mut sink, &mut noop_cx(), &frames[1]);
+    assert!(matches!(flush_now(&mut sink), Poll::Ready(Ok(()))));
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+    // Fails for good: the flush reports it, with every byte still buffered.
+    let mut sink = FramedWrite::new(
+        Budget {
+            budget: usize::MAX,
+            failures: usize::MAX,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    match flush_now(&mut sink) {
+        Poll::Ready(Err(LengthDelimitedEncodeError::Io(err))) => {
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        }
+        other => panic!("expected the write error, got {other:?}"),
+    }
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
+}
+
+#[test]
+fn a_writer_of_one_slice_at_a_time_gets_the_buffer_then_the_payload() {
+    // `AsyncWrite`'s default `poll_write_vectored`, as in tokio-util's `Compat`.
+    let frames = frames(&[1000, LONG, LONG]);
+    let mut sink = FramedWrite::new(
+        ChunkedWriter::new(vec![usize::MAX], false, false),
+        LengthDelimitedCodec::new(),
+    );
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    send_now(&mut sink, &mut noop_cx(), &frames[1]);
+    // The vectored write took only the buffered bytes (the first frame and the header);
+    // the payload went in a plain write of its own, uncopied.
+    assert_eq!(sink.get_ref().writes, 2);
+    assert!(sink.write_buffer().is_empty());
+    send_now(&mut sink, &mut noop_cx(), &frames[2]);
+    // Copying mode from now on: the header is written first, then the payload.
+    assert_eq!(sink.get_ref().writes, 4);
+    assert!(sink.write_buffer().is_empty());
+    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+}
+
+#[test]
+fn bytes_codec_writes_a_long_slice_through_too() {
+    let payload = vec![9u8; LONG];
+    let mut sink = FramedWrite::new(
+        ChunkedWriter::new(vec![5000], true, false),
+        BytesCodec::new(),
+    );
+    send_now(&mut sink, &mut noop_cx(), b"head");
+    send_now(&mut sink, &mut noop_cx(), &payload);
+    // 5000 bytes per write, until all of it is out.
+    assert_eq!(sink.get_ref().writes, (4 + LONG).div_ceil(5000));
+    assert!(sink.write_buffer().is_empty());
+    let mut expected = b"head".to_vec();
+    expected.extend_from_slice(&payload);
+    assert_eq!(sink.get_ref().written, expected);
+}
