@@ -7,9 +7,13 @@
 //! and `codec/encode/length_delimited_bytes/{16B,256B,4KiB,64KiB}`;
 //! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`. Throughput is
 //! reported in bytes and frames per iteration (about 1 MiB of payload). Each iteration
-//! frames a fresh transport, so buffer growth is part of the cost. Iterations take their
-//! source bytes from [`Placements`] in turn: the same bytes at 8 offsets within a page, so
-//! that no row depends on where one allocation happened to land (see its docs). The
+//! frames a fresh transport, so buffer growth is part of the cost. Before every decode
+//! iteration the stream moves to another offset within a page ([`Shifting`], in untimed
+//! setup), encoders take their payload from 128 copies 32 bytes apart ([`Placements`]),
+//! and their output starts at another offset of its buffer every iteration
+//! ([`shift_output`]): where a framer's own buffer lands then decides nothing, where with
+//! fixed addresses a `memcpy` penalty on this CPU made single rows swing 2-4x between
+//! runs (see `codec_workload`). The
 //! `length_delimited` encoders take the payload as `&[u8]` (no per-item reference count);
 //! the `length_delimited_bytes` rows send the same payloads as owned `Bytes` (a clone of
 //! one `Bytes` per item for every implementation), which amphi writes without copying them
@@ -18,12 +22,15 @@
 
 use std::hint::black_box;
 
+use std::cell::Cell;
+
 use amphi_benches::codec_workload::{
-    FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, U32LengthBytesCodec, U32LengthCodec,
-    drain_all, feed_all, size_name,
+    FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, Shifting, U32LengthBytesCodec,
+    U32LengthCodec, drain_all, feed_all, shift_output, size_name,
 };
 use criterion::{
-    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
+    measurement::WallTime,
 };
 
 fn throughput(bytes: usize, frames: usize) -> Throughput {
@@ -33,56 +40,66 @@ fn throughput(bytes: usize, frames: usize) -> Throughput {
     }
 }
 
-fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &Placements) {
-    let mut dst = vec![0u8; wire.next().len()];
+/// The floor: one `memcpy` of the stream, moved like the decoders' input.
+fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &Shifting) {
+    let mut dst = vec![0u8; wire.len()];
     group.bench_function("memcpy", |b| {
-        b.iter(|| {
-            dst.copy_from_slice(black_box(wire.next()));
-            black_box(&dst);
-        })
+        b.iter_batched(
+            || wire.shift(),
+            |offset| {
+                dst.copy_from_slice(black_box(&wire.at(offset)));
+                black_box(&dst);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+}
+
+/// Runs `decode` on the stream, moved to its next offset in untimed setup.
+fn decode_row<F>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, wire: &Shifting, mut decode: F)
+where
+    F: FnMut(&[u8]),
+{
+    group.bench_function(id, |b| {
+        b.iter_batched(
+            || wire.shift(),
+            |offset| decode(black_box(&wire.at(offset))),
+            BatchSize::PerIteration,
+        )
     });
 }
 
 fn decode_length_delimited(c: &mut Criterion) {
     for size in FRAME_SIZES {
         let work = Frames::new(size);
-        let wire = Placements::new(&work.wire);
+        let wire = Shifting::new(&work.wire);
         let mut group =
             c.benchmark_group(format!("codec/decode/length_delimited/{}", size_name(size)));
         group.throughput(throughput(work.wire.len(), work.frames));
-        group.bench_function("amphi", |b| {
-            b.iter(|| {
-                let mut framed = amphi_codec::FramedRead::new(
-                    black_box(wire.next()),
-                    amphi_codec::LengthDelimitedCodec::new(),
-                );
-                let n = drain_all(&mut framed, |frame| {
-                    black_box(frame);
-                });
-                assert_eq!(n, work.frames);
-            })
+        decode_row(&mut group, "amphi", &wire, |src| {
+            let mut framed =
+                amphi_codec::FramedRead::new(src, amphi_codec::LengthDelimitedCodec::new());
+            let n = drain_all(&mut framed, |frame| {
+                black_box(frame);
+            });
+            assert_eq!(n, work.frames);
         });
-        group.bench_function("tokio-util", |b| {
-            b.iter(|| {
-                let mut framed = tokio_util::codec::FramedRead::new(
-                    black_box(wire.next()),
-                    tokio_util::codec::LengthDelimitedCodec::new(),
-                );
-                let n = drain_all(&mut framed, |frame| {
-                    black_box(frame);
-                });
-                assert_eq!(n, work.frames);
-            })
+        decode_row(&mut group, "tokio-util", &wire, |src| {
+            let mut framed = tokio_util::codec::FramedRead::new(
+                src,
+                tokio_util::codec::LengthDelimitedCodec::new(),
+            );
+            let n = drain_all(&mut framed, |frame| {
+                black_box(frame);
+            });
+            assert_eq!(n, work.frames);
         });
-        group.bench_function("asynchronous-codec", |b| {
-            b.iter(|| {
-                let mut framed =
-                    asynchronous_codec::FramedRead::new(black_box(wire.next()), U32LengthCodec);
-                let n = drain_all(&mut framed, |frame| {
-                    black_box(frame);
-                });
-                assert_eq!(n, work.frames);
-            })
+        decode_row(&mut group, "asynchronous-codec", &wire, |src| {
+            let mut framed = asynchronous_codec::FramedRead::new(src, U32LengthCodec);
+            let n = drain_all(&mut framed, |frame| {
+                black_box(frame);
+            });
+            assert_eq!(n, work.frames);
         });
         memcpy_row(&mut group, &wire);
         group.finish();
@@ -91,44 +108,30 @@ fn decode_length_delimited(c: &mut Criterion) {
 
 fn decode_lines(c: &mut Criterion) {
     let work = Lines::new();
-    let wire = Placements::new(&work.wire);
+    let wire = Shifting::new(&work.wire);
     let mut group = c.benchmark_group(format!("codec/decode/lines/{LINE_LEN}B"));
     group.throughput(throughput(work.wire.len(), work.lines));
-    group.bench_function("amphi", |b| {
-        b.iter(|| {
-            let mut framed = amphi_codec::FramedRead::new(
-                black_box(wire.next()),
-                amphi_codec::LinesCodec::new(),
-            );
-            let n = drain_all(&mut framed, |line| {
-                black_box(line);
-            });
-            assert_eq!(n, work.lines);
-        })
+    decode_row(&mut group, "amphi", &wire, |src| {
+        let mut framed = amphi_codec::FramedRead::new(src, amphi_codec::LinesCodec::new());
+        let n = drain_all(&mut framed, |line| {
+            black_box(line);
+        });
+        assert_eq!(n, work.lines);
     });
-    group.bench_function("tokio-util", |b| {
-        b.iter(|| {
-            let mut framed = tokio_util::codec::FramedRead::new(
-                black_box(wire.next()),
-                tokio_util::codec::LinesCodec::new(),
-            );
-            let n = drain_all(&mut framed, |line| {
-                black_box(line);
-            });
-            assert_eq!(n, work.lines);
-        })
+    decode_row(&mut group, "tokio-util", &wire, |src| {
+        let mut framed =
+            tokio_util::codec::FramedRead::new(src, tokio_util::codec::LinesCodec::new());
+        let n = drain_all(&mut framed, |line| {
+            black_box(line);
+        });
+        assert_eq!(n, work.lines);
     });
-    group.bench_function("asynchronous-codec", |b| {
-        b.iter(|| {
-            let mut framed = asynchronous_codec::FramedRead::new(
-                black_box(wire.next()),
-                asynchronous_codec::LinesCodec,
-            );
-            let n = drain_all(&mut framed, |line| {
-                black_box(line);
-            });
-            assert_eq!(n, work.lines);
-        })
+    decode_row(&mut group, "asynchronous-codec", &wire, |src| {
+        let mut framed = asynchronous_codec::FramedRead::new(src, asynchronous_codec::LinesCodec);
+        let n = drain_all(&mut framed, |line| {
+            black_box(line);
+        });
+        assert_eq!(n, work.lines);
     });
     memcpy_row(&mut group, &wire);
     group.finish();
@@ -149,10 +152,11 @@ macro_rules! encode_length_delimited_fn {
                 let mut group =
                     c.benchmark_group(format!(concat!("codec/encode/", $group, "/{}"), size_name(size)));
                 group.throughput(throughput(expected, work.frames));
-                let mut out = Vec::with_capacity(expected);
+                let mut out = Vec::with_capacity(expected + 4096);
+                let shifts = Cell::new(0);
                 group.bench_function("amphi", |b| {
                     b.iter(|| {
-                        out.clear();
+                        let prefix = shift_output(&mut out, &shifts);
                         let mut framed = amphi_codec::FramedWrite::new(
                             &mut out,
                             amphi_codec::LengthDelimitedCodec::new(),
@@ -160,12 +164,12 @@ macro_rules! encode_length_delimited_fn {
                         let $p = $payload;
                         feed_all(&mut framed, work.frames, || $item);
                         drop(framed);
-                        assert_eq!(out.len(), expected);
+                        assert_eq!(out.len(), prefix + expected);
                     })
                 });
                 group.bench_function("tokio-util", |b| {
                     b.iter(|| {
-                        out.clear();
+                        let prefix = shift_output(&mut out, &shifts);
                         let mut framed = tokio_util::codec::FramedWrite::new(
                             &mut out,
                             tokio_util::codec::LengthDelimitedCodec::new(),
@@ -173,20 +177,20 @@ macro_rules! encode_length_delimited_fn {
                         let $p = $payload;
                         feed_all(&mut framed, work.frames, || $item);
                         drop(framed);
-                        assert_eq!(out.len(), expected);
+                        assert_eq!(out.len(), prefix + expected);
                     })
                 });
                 group.bench_function("asynchronous-codec", |b| {
                     b.iter(|| {
-                        out.clear();
+                        let prefix = shift_output(&mut out, &shifts);
                         let mut framed = asynchronous_codec::FramedWrite::new(&mut out, $ac_codec);
                         let $p = $payload;
                         feed_all(&mut framed, work.frames, || $item);
                         drop(framed);
-                        assert_eq!(out.len(), expected);
+                        assert_eq!(out.len(), prefix + expected);
                     })
                 });
-                memcpy_row(&mut group, &Placements::new(&work.wire));
+                memcpy_row(&mut group, &Shifting::new(&work.wire));
                 group.finish();
             }
         }
@@ -220,39 +224,40 @@ fn encode_lines(c: &mut Criterion) {
     let with_newline = format!("{line}\n");
     let mut group = c.benchmark_group(format!("codec/encode/lines/{LINE_LEN}B"));
     group.throughput(throughput(expected, work.lines));
-    let mut out = Vec::with_capacity(expected);
+    let mut out = Vec::with_capacity(expected + 4096);
+    let shifts = Cell::new(0);
     group.bench_function("amphi", |b| {
         b.iter(|| {
-            out.clear();
+            let prefix = shift_output(&mut out, &shifts);
             let mut framed =
                 amphi_codec::FramedWrite::new(&mut out, amphi_codec::LinesCodec::new());
             feed_all(&mut framed, work.lines, || line);
             drop(framed);
-            assert_eq!(out.len(), expected);
+            assert_eq!(out.len(), prefix + expected);
         })
     });
     group.bench_function("tokio-util", |b| {
         b.iter(|| {
-            out.clear();
+            let prefix = shift_output(&mut out, &shifts);
             let mut framed =
                 tokio_util::codec::FramedWrite::new(&mut out, tokio_util::codec::LinesCodec::new());
             feed_all(&mut framed, work.lines, || line);
             drop(framed);
-            assert_eq!(out.len(), expected);
+            assert_eq!(out.len(), prefix + expected);
         })
     });
     group.bench_function("asynchronous-codec", |b| {
         b.iter(|| {
-            out.clear();
+            let prefix = shift_output(&mut out, &shifts);
             // Its encoder takes an owned `String` and does not add the `\n`.
             let mut framed =
                 asynchronous_codec::FramedWrite::new(&mut out, asynchronous_codec::LinesCodec);
             feed_all(&mut framed, work.lines, || with_newline.clone());
             drop(framed);
-            assert_eq!(out.len(), expected);
+            assert_eq!(out.len(), prefix + expected);
         })
     });
-    memcpy_row(&mut group, &Placements::new(&work.wire));
+    memcpy_row(&mut group, &Shifting::new(&work.wire));
     group.finish();
 }
 

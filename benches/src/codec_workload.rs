@@ -31,19 +31,32 @@ pub fn size_name(size: usize) -> String {
     }
 }
 
-/// How many copies of a byte string [`Placements`] keeps.
-pub const PLACEMENTS: usize = 8;
+/// How many copies of a payload [`Placements`] keeps: one every 32 bytes of a page.
+pub const PLACEMENTS: usize = 128;
 
-/// One byte string stored [`PLACEMENTS`] times, each copy at another offset within a
-/// 4 KiB page; [`next`](Placements::next) cycles through them.
-///
-/// On this machine's CPU (AMD EPYC, glibc 2.36) a `memcpy` of more than 4 KiB uses
-/// `rep movsb`, which runs about 10x slower when the destination lies 1 to 31 bytes past
-/// the source modulo 4096. Every decoder here copies the source into its own buffer, so
-/// with a single copy of the source one implementation can lose a whole row to where the
-/// allocator happened to put its buffer, and the same code measured 125 K to 490 K frames/s
-/// of 64 KiB in different runs. Reading from copies spread over the page gives every
-/// implementation the same mix of relative placements, so a row measures the framer.
+/// Spacing of the offsets that [`Shifting`] steps through: odd, so that 4096 steps visit
+/// every offset within a page once, and far from a multiple of 32 so that neighbouring
+/// steps land far apart.
+const SHIFT_STEP: usize = 1093;
+
+/// The `k`-th offset of the sequence that [`Shifting`] and [`shift_output`] use.
+fn shift_offset(k: usize) -> usize {
+    k.wrapping_mul(SHIFT_STEP) % 4096
+}
+
+// On this machine's CPU (AMD EPYC, glibc 2.36) a `memcpy` of more than 4 KiB uses
+// `rep movsb`, which runs about 10x slower when the destination lies 1 to 31 bytes past the
+// source modulo 4096. Every framer copies (source to its buffer, its buffer to the output),
+// and a framer's buffer sits at whatever address the allocator gave it, the same one in
+// every iteration. With the source and output at fixed addresses too, a row measures that
+// lottery: the same code measured 125 K to 490 K frames/s of 64 KiB in different runs, and
+// with the source at 8 offsets 512 bytes apart, one placement in 8 ran at 3.5 GB/s where
+// the other 7 ran at 21. Moving the source and the output over every offset within a page
+// gives every implementation the same mix of relative placements, whatever its buffer's
+// address, so a row measures the framer.
+
+/// One payload stored [`PLACEMENTS`] times, at offsets 32 bytes apart within a 4 KiB page
+/// (finer than the 31-byte window above); [`next`](Placements::next) cycles through them.
 #[derive(Debug)]
 pub struct Placements {
     /// The copies, each at its own offset within its allocation.
@@ -80,6 +93,65 @@ impl Placements {
         self.next.set((k + 1) % PLACEMENTS);
         &self.copies[k]
     }
+}
+
+/// A byte string (a whole stream, too large for [`PLACEMENTS`] copies) that moves to the
+/// next offset within a page before every iteration: [`shift`](Shifting::shift) copies it
+/// there (in a benchmark's untimed setup) and [`at`](Shifting::at) reads it.
+#[derive(Debug)]
+pub struct Shifting {
+    bytes: Vec<u8>,
+    buf: std::cell::RefCell<Vec<u8>>,
+    next: std::cell::Cell<usize>,
+}
+
+impl Shifting {
+    /// `bytes`, not yet placed.
+    pub fn new(bytes: &[u8]) -> Self {
+        Self {
+            bytes: bytes.to_vec(),
+            buf: std::cell::RefCell::new(vec![0u8; bytes.len() + 4096]),
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The length of the byte string.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the byte string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Copies the bytes to the next offset and returns it.
+    pub fn shift(&self) -> usize {
+        let k = self.next.get();
+        self.next.set(k + 1);
+        let offset = shift_offset(k);
+        self.buf.borrow_mut()[offset..offset + self.bytes.len()].copy_from_slice(&self.bytes);
+        offset
+    }
+
+    /// The bytes at `offset`, as placed by [`shift`](Shifting::shift).
+    pub fn at(&self, offset: usize) -> std::cell::Ref<'_, [u8]> {
+        std::cell::Ref::map(self.buf.borrow(), |buf| {
+            &buf[offset..offset + self.bytes.len()]
+        })
+    }
+}
+
+/// Empties `out` and fills it with the `k`-th prefix of the [`Shifting`] sequence (under
+/// 4 KiB of zeroes), so that what a framer writes after it starts at another offset within
+/// a page in every iteration; returns the prefix length. `out` should have room for the
+/// prefix and the output, so that it never reallocates.
+pub fn shift_output(out: &mut Vec<u8>, k: &std::cell::Cell<usize>) -> usize {
+    let prefix = shift_offset(k.get());
+    k.set(k.get() + 1);
+    out.clear();
+    out.resize(prefix, 0);
+    prefix
 }
 
 /// A length-delimited workload: `frames` frames of `payload` bytes.
