@@ -2,11 +2,11 @@
 //! Length-delimited round trip: whatever the format and read chunking, the frames the
 //! encoder accepted decode back exactly, and the ones it refused are the ones the format
 //! cannot express. Frames go in by turns as borrowed slices, as owned `Bytes` (which the
-//! encoder queues uncopied behind its header from 4 KiB up), and through `encode_head`
-//! (the header alone, the payload appended after it, as a framed writer does when it
-//! writes a long payload through).
+//! encoder queues uncopied behind its header from 4 KiB up), and through `encode_through`
+//! (the header, then the payload handed to a write that appends it, as a framed writer's
+//! transport would take it).
 
-use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, ReadState, WriteBuf};
+use amphi_codec::{Encoder, FramedRead, LengthDelimitedCodec, ReadState, WriteBuf, WriteThrough};
 use amphi_fuzz::Chunked;
 use arbitrary::Arbitrary;
 use futures_lite::StreamExt;
@@ -23,7 +23,7 @@ struct Input {
     /// Owned frames repeat their bytes `1 + stretch % 64` times, so that small inputs
     /// reach the 4 KiB from which they are queued.
     stretch: u8,
-    /// The shortest payload `encode_head` splits off; shorter frames are encoded whole.
+    /// The shortest payload `encode_through` writes through; shorter ones are copied.
     head_min: u8,
     frames: Vec<Vec<u8>>,
 }
@@ -62,20 +62,22 @@ fuzz_target!(|input: Input| {
             0 => encoder.encode_to(&frame[..], &mut wire),
             1 => encoder.encode_to(bytes::Bytes::from(frame.clone()), &mut wire),
             _ => {
-                let item = &frame[..];
-                match encoder.encode_head(&item, usize::from(input.head_min), &mut wire) {
-                    Ok(Some(payload)) => {
-                        assert_eq!(payload.len(), frame.len());
-                        wire.bytes_mut().extend_from_slice(payload);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        assert!(frame.len() < usize::from(input.head_min));
-                        assert_eq!(wire.len(), before);
-                        encoder.encode_to(item, &mut wire)
-                    }
-                    Err(err) => Err(err),
+                let min = usize::from(input.head_min);
+                let mut through_len = None;
+                let mut write = |buf: &mut WriteBuf, payload: &[u8]| {
+                    through_len = Some(payload.len());
+                    buf.bytes_mut().extend_from_slice(payload);
+                };
+                let encoded = encoder.encode_through(
+                    &frame[..],
+                    &mut wire,
+                    &mut WriteThrough::new(min, &mut write),
+                );
+                match through_len {
+                    Some(len) => assert!(encoded.is_ok() && len == frame.len() && len >= min),
+                    None => assert!(encoded.is_err() || frame.len() < min),
                 }
+                encoded
             }
         };
         match encoded {

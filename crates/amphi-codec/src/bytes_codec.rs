@@ -7,6 +7,7 @@ use bytes::{Bytes, BytesMut};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::write_buf::WriteBuf;
+use crate::write_through::WriteThrough;
 
 /// No framing: each frame is whatever the transport delivered since the last one, as
 /// [`Bytes`] split off the read buffer (no copy); items are written as they are.
@@ -76,15 +77,20 @@ impl<'a> Encoder<&'a [u8]> for BytesCodec {
         Ok(())
     }
 
-    /// Returns a payload of `min` bytes or more whole: the frame has no head.
+    /// Writes a payload of [`through.min()`](WriteThrough::min) bytes or more through.
     #[inline]
-    fn encode_head<'i>(
+    fn encode_through(
         &mut self,
-        item: &'i &'a [u8],
-        min: usize,
-        _dst: &mut WriteBuf,
-    ) -> io::Result<Option<&'i [u8]>> {
-        Ok((item.len() >= min).then_some(*item))
+        item: &'a [u8],
+        dst: &mut WriteBuf,
+        through: &mut WriteThrough<'_>,
+    ) -> io::Result<()> {
+        if item.len() < through.min() {
+            dst.bytes_mut().extend_from_slice(item);
+        } else {
+            through.write(dst, item);
+        }
+        Ok(())
     }
 }
 

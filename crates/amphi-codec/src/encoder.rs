@@ -5,6 +5,7 @@ use std::io;
 use bytes::BytesMut;
 
 use crate::write_buf::WriteBuf;
+use crate::write_through::WriteThrough;
 
 /// Writes items into a write buffer.
 ///
@@ -74,48 +75,30 @@ pub trait Encoder<Item> {
         self.encode(item, dst.bytes_mut())
     }
 
-    /// For a frame that ends with bytes the item only borrows: appends everything before
-    /// them (the head) to `dst` and returns them (the payload), if the payload is at least
-    /// `min` bytes long. Otherwise appends nothing and returns `Ok(None)`.
+    /// As [`encode_to`](Encoder::encode_to), for a framed writer that can also send a
+    /// long payload borrowed from `item` straight to its transport: a codec whose frame
+    /// ends with such a payload appends what comes before it to `dst` and hands the payload
+    /// to [`through.write`](WriteThrough::write) when it is at least
+    /// [`through.min()`](WriteThrough::min) bytes long. The payload is then copied once,
+    /// into the transport, instead of into the buffer first.
     ///
-    /// A framed writer calls this first for each item when it could write a long payload
-    /// straight to the transport (see [`FramedWrite`](crate::FramedWrite)): the payload is
-    /// then copied once, into the transport, instead of into the buffer first. Whatever
-    /// the transport does not take at once is copied into the buffer after the head.
-    /// When this returns `Ok(None)` the writer calls [`encode_to`](Encoder::encode_to).
-    ///
-    /// The default returns `Ok(None)`. The codecs of this crate override it for `&[u8]`
-    /// items ([`LengthDelimitedCodec`](crate::LengthDelimitedCodec) and
+    /// A [`FramedWrite`](crate::FramedWrite) calls this instead of `encode_to` right after
+    /// a `poll_ready` while its items are long (see there). The default calls `encode_to`. The codecs of this crate override it
+    /// for `&[u8]` items ([`LengthDelimitedCodec`](crate::LengthDelimitedCodec),
     /// [`BytesCodec`](crate::BytesCodec)); owned items are better queued by `encode_to`.
-    ///
-    /// ```
-    /// use amphi_codec::{Encoder, LengthDelimitedCodec, WriteBuf};
-    ///
-    /// let mut codec = LengthDelimitedCodec::new();
-    /// let payload = vec![7u8; 100];
-    /// let item: &[u8] = &payload;
-    /// let mut buf = WriteBuf::new();
-    ///
-    /// // Shorter than `min`: nothing happens, and `encode_to` will encode it all.
-    /// assert!(codec.encode_head(&item, 101, &mut buf).unwrap().is_none());
-    /// assert!(buf.is_empty());
-    ///
-    /// let rest = codec.encode_head(&item, 100, &mut buf).unwrap().unwrap();
-    /// assert_eq!(&buf.tail()[..], &[0, 0, 0, 100]); // the length header
-    /// assert_eq!(rest.len(), 100); // for the writer to send after it
-    /// ```
+    /// See [`WriteThrough`] for an example.
     ///
     /// # Errors
     ///
-    /// As [`encode`](Encoder::encode): nothing is appended on error.
+    /// As [`encode`](Encoder::encode): nothing is appended or written on error.
     #[inline]
-    fn encode_head<'i>(
+    fn encode_through(
         &mut self,
-        item: &'i Item,
-        min: usize,
+        item: Item,
         dst: &mut WriteBuf,
-    ) -> Result<Option<&'i [u8]>, Self::Error> {
-        let _ = (item, min, dst);
-        Ok(None)
+        through: &mut WriteThrough<'_>,
+    ) -> Result<(), Self::Error> {
+        let _ = through;
+        self.encode_to(item, dst)
     }
 }

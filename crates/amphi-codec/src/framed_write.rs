@@ -24,9 +24,10 @@ use crate::write_buf::WriteBuf;
 /// bytes or more uncopied (see [`WriteBuf`]); a write happens only when the buffer reaches
 /// the mark, or on flush, and is vectored while payloads are queued.
 ///
-/// Long borrowed payloads: right after a `poll_ready`, a `&[u8]` payload at least as long as
-/// the mark (and 4 KiB) is written from `start_send` itself, behind what the buffer holds,
-/// as far as the transport takes it without waiting ([`Encoder::encode_head`]); the rest is
+/// Long borrowed payloads: while items are long (those sent since the buffer was last
+/// written averaged at least the mark, and 4 KiB), a `&[u8]` payload that long is written
+/// from `start_send` itself, right after a `poll_ready`, behind what the buffer holds,
+/// as far as the transport takes it without waiting ([`Encoder::encode_through`]); the rest is
 /// copied into the buffer. A write that has to wait registers the waker of that
 /// `poll_ready`, and a write error leaves every byte buffered for the next flush to meet
 /// the error again: nothing is lost or reordered.

@@ -54,11 +54,12 @@
 //!   written together with their headers by one vectored write: a large frame is copied
 //!   once, into the transport, where the peers copy it twice.
 //! - A borrowed `&[u8]` payload at least as long as the high-water mark (and 4 KiB) is not
-//!   copied into the buffer either: `start_send` writes it to the transport right away,
-//!   behind the bytes buffered before it, as far as the transport takes it without waiting
-//!   (as `std::io::BufWriter` does with a slice longer than its buffer). The rest is
-//!   copied into the buffer. Buffering it would not have saved a write: the next
-//!   `poll_ready` would have written it.
+//!   copied into the buffer either once the writer has seen such items (the first of a
+//!   run is): `start_send` writes it to the transport right away, behind the bytes
+//!   buffered before it, as far as the transport takes it without waiting (as
+//!   `std::io::BufWriter` does with a slice longer than its buffer). The rest is copied
+//!   into the buffer. Buffering it would not have saved a write: the next `poll_ready`
+//!   would have written it.
 //!
 //! # Errors and end of stream
 //!
@@ -92,6 +93,7 @@ mod read_buf;
 mod scan;
 mod state;
 mod write_buf;
+mod write_through;
 
 pub use bytes_codec::BytesCodec;
 pub use decoder::Decoder;
@@ -109,3 +111,4 @@ pub use lines::{LinesCodec, LinesError};
 pub use parts::FramedParts;
 pub use state::{DEFAULT_HIGH_WATER_MARK, ReadState};
 pub use write_buf::{MIN_QUEUED_CHUNK, WriteBuf};
+pub use write_through::WriteThrough;

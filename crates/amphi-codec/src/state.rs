@@ -1,7 +1,6 @@
 //! The read and write halves that every `Framed*` type drives: one poll implementation each.
 
 use std::io::{self, IoSlice};
-use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -12,6 +11,7 @@ use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::read_buf::{MIN_READ, ReadBuf};
 use crate::write_buf::{MAX_SLICES, MIN_QUEUED_CHUNK, WriteBuf};
+use crate::write_through::WriteThrough;
 
 /// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
 /// until the write buffer holds less than this. 16 KiB: larger buffers leave the CPU caches
@@ -140,11 +140,16 @@ impl ReadHalf {
 pub(crate) struct WriteHalf {
     pub(crate) buf: WriteBuf,
     pub(crate) high_water: usize,
+    /// Items are long enough to write through (see [`WriteHalf::learn_item_size`]): only
+    /// then does `poll_ready` keep its waker, so short items pay nothing for it.
+    long: bool,
+    /// Items sent since the buffer was last written from `poll_ready` or `poll_flush`.
+    sent: usize,
     /// The waker of the last `poll_ready`, for a write from `start_send` (which has no
     /// context).
     waker: Option<Waker>,
-    /// `poll_ready` returned `Ready` since the last `start_send`: `waker` belongs to the
-    /// task sending now.
+    /// `poll_ready` kept `waker` since the last `start_send`: it belongs to the task
+    /// sending now.
     ready: bool,
 }
 
@@ -153,8 +158,26 @@ impl WriteHalf {
         Self {
             buf,
             high_water: DEFAULT_HIGH_WATER_MARK,
+            long: false,
+            sent: 0,
             waker: None,
             ready: false,
+        }
+    }
+
+    /// The shortest payload written through: the mark (a shorter one is better gathered
+    /// with others into one write), and at least [`MIN_QUEUED_CHUNK`].
+    fn through_min(&self) -> usize {
+        self.high_water.max(MIN_QUEUED_CHUNK)
+    }
+
+    /// Before the buffer is written: whether the items sent since the last time averaged
+    /// at least [`through_min`](Self::through_min) bytes. Items written through leave the
+    /// buffer empty, so a stream of long ones stays long until short ones fill it.
+    fn learn_item_size(&mut self) {
+        if self.sent > 0 {
+            self.long = self.buf.len() >= self.through_min().saturating_mul(self.sent);
+            self.sent = 0;
         }
     }
 
@@ -169,12 +192,19 @@ impl WriteHalf {
                 other => return other,
             }
         }
+        if self.long {
+            self.keep_waker(cx);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    #[inline(never)]
+    fn keep_waker(&mut self, cx: &Context<'_>) {
         match &self.waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => self.waker = Some(cx.waker().clone()),
         }
         self.ready = true;
-        Poll::Ready(Ok(()))
     }
 
     /// Writes until the buffer is under the high-water mark.
@@ -183,8 +213,9 @@ impl WriteHalf {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
+        self.learn_item_size();
         while self.buf.len() >= self.high_water.max(1) {
-            match self.poll_write_some(cx, io) {
+            match poll_write_some(&mut self.buf, cx, io) {
                 Poll::Ready(Ok(())) => {}
                 other => return other,
             }
@@ -207,141 +238,45 @@ impl WriteHalf {
         E: Encoder<I>,
         W: AsyncWrite + Unpin + ?Sized,
     {
-        if mem::take(&mut self.ready) {
-            let min = self.high_water.max(MIN_QUEUED_CHUNK);
-            if let Some(payload) = codec.encode_head(&item, min, &mut self.buf)? {
-                self.write_through(io, payload);
-                return Ok(());
-            }
+        self.sent = self.sent.wrapping_add(1);
+        if self.ready {
+            return self.start_send_through(codec, item, io);
         }
         codec.encode_to(item, &mut self.buf)
     }
 
-    /// Writes the buffer and then `payload` for as long as `io` takes them without
-    /// waiting, and copies the rest of `payload` into the buffer. A write that waits
-    /// registers the waker of the `poll_ready` just before (that task flushes next); an
-    /// error, or a writer that takes nothing, ends the attempt and the bytes stay
-    /// buffered, so the next flush meets the same error with nothing lost.
+    /// [`start_send`](Self::start_send) with the waker `poll_ready` kept.
     #[inline(never)]
-    fn write_through<W>(&mut self, io: &mut W, mut payload: &[u8])
-    where
-        W: AsyncWrite + Unpin + ?Sized,
-    {
-        if let Some(waker) = self.waker.take() {
-            let mut cx = Context::from_waker(&waker);
-            while !payload.is_empty() {
-                match self.poll_write_with(&mut cx, io, payload) {
-                    Some(taken) => payload = &payload[taken..],
-                    None => break,
-                }
-            }
-            self.waker = Some(waker);
-        }
-        self.buf.bytes_mut().extend_from_slice(payload);
-    }
-
-    /// One write towards sending the buffer and then `payload`: `Some(n)` when it wrote
-    /// (`n` bytes of `payload`, maybe none), `None` when it waits or failed.
-    fn poll_write_with<W>(
+    fn start_send_through<E, I, W>(
         &mut self,
-        cx: &mut Context<'_>,
+        codec: &mut E,
+        item: I,
         io: &mut W,
-        payload: &[u8],
-    ) -> Option<usize>
+    ) -> Result<(), E::Error>
     where
+        E: Encoder<I>,
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let held = self.buf.len();
-        if held == 0 {
-            return match Pin::new(&mut *io).poll_write(cx, payload) {
-                Poll::Ready(Ok(n)) if n > 0 => Some(n.min(payload.len())),
-                _ => None,
-            };
-        }
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let n = self.buf.chunks_vectored(&mut slices[..MAX_SLICES - 1]);
-        let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
-        if self.buf.copies_chunks() || in_slices < held {
-            // Not vectored, or the buffer does not fit the slices: write its front first.
-            return match self.poll_write_some(cx, io) {
-                Poll::Ready(Ok(())) => Some(0),
-                _ => None,
-            };
-        }
-        slices[n] = IoSlice::new(payload);
-        let first = slices[0].len();
-        let offered = held + payload.len();
-        match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..=n]) {
-            Poll::Ready(Ok(written)) if written > 0 => {
-                let written = written.min(offered);
-                if written == first && written < offered {
-                    // As in `poll_write_some`: the writer writes only a first slice.
-                    self.buf.copy_chunks_from_now_on();
-                }
-                let from_buf = written.min(held);
-                self.buf.advance(from_buf);
-                Some(written - from_buf)
-            }
-            _ => None,
-        }
-    }
-
-    /// One write of the front of the buffer: a plain write while nothing is queued, else a
-    /// vectored one of up to `MAX_SLICES` slices.
-    fn poll_write_some<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
-    where
-        W: AsyncWrite + Unpin + ?Sized,
-    {
-        let vectored = self.buf.has_queued();
-        let (written, offered, first) = if vectored {
-            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let n = self.buf.chunks_vectored(&mut slices);
-            let slices = &slices[..n];
-            let offered = slices.iter().map(|slice| slice.len()).sum();
-            let first = slices.first().map_or(0, |slice| slice.len());
-            (
-                Pin::new(&mut *io).poll_write_vectored(cx, slices),
-                offered,
-                first,
-            )
-        } else {
-            let tail = self.buf.tail();
-            (
-                Pin::new(&mut *io).poll_write(cx, tail),
-                tail.len(),
-                tail.len(),
-            )
+        self.ready = false;
+        let min = self.through_min();
+        let Some(waker) = &self.waker else {
+            return codec.encode_to(item, &mut self.buf);
         };
-        match written {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(0)) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "transport accepted no bytes; it is closed for writing",
-            ))),
-            Poll::Ready(Ok(n)) => {
-                if vectored && n == first && n < offered {
-                    // The mark of `AsyncWrite`'s default `poll_write_vectored`, which writes
-                    // only the first slice (a vectored writer stops exactly there only by
-                    // chance): queued chunks would each cost a write, so copy them.
-                    self.buf.copy_chunks_from_now_on();
-                }
-                // A writer that claims more than it was offered loses none of the rest.
-                self.buf.advance(n.min(offered));
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-        }
+        let mut write = |buf: &mut WriteBuf, payload: &[u8]| {
+            write_through(buf, &mut Context::from_waker(waker), &mut *io, payload);
+        };
+        codec.encode_through(item, &mut self.buf, &mut WriteThrough::new(min, &mut write))
     }
 
     pub(crate) fn poll_flush<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
+        if !self.buf.is_empty() {
+            self.learn_item_size();
+        }
         while !self.buf.is_empty() {
-            match self.poll_write_some(cx, io) {
+            match poll_write_some(&mut self.buf, cx, io) {
                 Poll::Ready(Ok(())) => {}
                 other => return other,
             }
@@ -357,5 +292,117 @@ impl WriteHalf {
             Poll::Ready(Ok(())) => Pin::new(io).poll_close(cx),
             other => other,
         }
+    }
+}
+/// One write of the front of the buffer: a plain write while nothing is queued, else a
+/// vectored one of up to `MAX_SLICES` slices.
+fn poll_write_some<W>(buf: &mut WriteBuf, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let vectored = buf.has_queued();
+    let (written, offered, first) = if vectored {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let n = buf.chunks_vectored(&mut slices);
+        let slices = &slices[..n];
+        let offered = slices.iter().map(|slice| slice.len()).sum();
+        let first = slices.first().map_or(0, |slice| slice.len());
+        (
+            Pin::new(&mut *io).poll_write_vectored(cx, slices),
+            offered,
+            first,
+        )
+    } else {
+        let tail = buf.tail();
+        (
+            Pin::new(&mut *io).poll_write(cx, tail),
+            tail.len(),
+            tail.len(),
+        )
+    };
+    match written {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Ok(0)) => Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "transport accepted no bytes; it is closed for writing",
+        ))),
+        Poll::Ready(Ok(n)) => {
+            if vectored && n == first && n < offered {
+                // The mark of `AsyncWrite`'s default `poll_write_vectored`, which writes
+                // only the first slice (a vectored writer stops exactly there only by
+                // chance): queued chunks would each cost a write, so copy them.
+                buf.copy_chunks_from_now_on();
+            }
+            // A writer that claims more than it was offered loses none of the rest.
+            buf.advance(n.min(offered));
+            Poll::Ready(Ok(()))
+        }
+        Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
+        Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+    }
+}
+
+/// Writes `buf` and then `payload` for as long as `io` takes them without waiting, and
+/// copies the rest of `payload` into `buf`. A write that waits registers `cx`'s waker (that
+/// of the `poll_ready` just before: that task flushes next); an error, or a writer that
+/// takes nothing, ends the attempt and the bytes stay buffered, so the next flush meets
+/// the same error with nothing lost.
+#[inline(never)]
+fn write_through<W>(buf: &mut WriteBuf, cx: &mut Context<'_>, io: &mut W, mut payload: &[u8])
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    while !payload.is_empty() {
+        match poll_write_with(buf, cx, io, payload) {
+            Some(taken) => payload = &payload[taken..],
+            None => break,
+        }
+    }
+    buf.bytes_mut().extend_from_slice(payload);
+}
+
+/// One write towards sending `buf` and then `payload`: `Some(n)` when it wrote (`n` bytes
+/// of `payload`, maybe none), `None` when it waits or failed.
+fn poll_write_with<W>(
+    buf: &mut WriteBuf,
+    cx: &mut Context<'_>,
+    io: &mut W,
+    payload: &[u8],
+) -> Option<usize>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let held = buf.len();
+    if held == 0 {
+        return match Pin::new(&mut *io).poll_write(cx, payload) {
+            Poll::Ready(Ok(n)) if n > 0 => Some(n.min(payload.len())),
+            _ => None,
+        };
+    }
+    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    let n = buf.chunks_vectored(&mut slices[..MAX_SLICES - 1]);
+    let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
+    if buf.copies_chunks() || in_slices < held {
+        // Not vectored, or the buffer does not fit the slices: write its front first.
+        return match poll_write_some(buf, cx, io) {
+            Poll::Ready(Ok(())) => Some(0),
+            _ => None,
+        };
+    }
+    slices[n] = IoSlice::new(payload);
+    let first = slices[0].len();
+    let offered = held + payload.len();
+    match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..=n]) {
+        Poll::Ready(Ok(written)) if written > 0 => {
+            let written = written.min(offered);
+            if written == first && written < offered {
+                // As in `poll_write_some`: the writer writes only a first slice.
+                buf.copy_chunks_from_now_on();
+            }
+            let from_buf = written.min(held);
+            buf.advance(from_buf);
+            Some(written - from_buf)
+        }
+        _ => None,
     }
 }

@@ -1,6 +1,7 @@
 //! A long borrowed payload goes from `start_send` straight to the transport, behind what
 //! the buffer holds and as far as the transport takes it at once; what it does not take is
-//! buffered, in order, and nothing is lost when it waits or fails.
+//! buffered, in order, and nothing is lost when it waits or fails. A writer does this once
+//! it has seen that items are long: the first long item of a run is copied.
 
 mod support;
 
@@ -41,6 +42,22 @@ fn flush_now<W: AsyncWrite + Unpin>(
     Sink::<&[u8]>::poll_flush(Pin::new(sink), &mut noop_cx())
 }
 
+/// Sends a long frame and flushes it: from then on, the writer writes long payloads
+/// through. Returns the frame, the first of the stream.
+fn learn_long<W: AsyncWrite + Unpin>(sink: &mut FramedWrite<W, LengthDelimitedCodec>) -> Vec<u8> {
+    let first = vec![0xAB; LONG];
+    send_now(sink, &mut noop_cx(), &first);
+    assert!(matches!(flush_now(sink), Poll::Ready(Ok(()))));
+    first
+}
+
+/// `first`, then `rest`.
+fn stream(first: Vec<u8>, rest: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut all = vec![first];
+    all.extend_from_slice(rest);
+    all
+}
+
 fn frames(lens: &[usize]) -> Vec<Vec<u8>> {
     lens.iter()
         .enumerate()
@@ -49,47 +66,69 @@ fn frames(lens: &[usize]) -> Vec<Vec<u8>> {
 }
 
 #[test]
-fn a_long_borrowed_payload_is_written_at_once_behind_the_buffered_frames() {
-    let frames = frames(&[1000, 1000, 1000, LONG, 1000]);
+fn the_first_long_payload_is_copied_and_the_next_ones_written_through() {
+    let frames = frames(&[LONG, 1000, 1000, LONG, LONG, 100, 100, LONG]);
     let mut sink = FramedWrite::new(
         ChunkedWriter::new(vec![usize::MAX], true, false),
         LengthDelimitedCodec::new(),
     );
-    for frame in &frames[..3] {
-        send_now(&mut sink, &mut noop_cx(), frame);
-    }
-    assert_eq!(sink.get_ref().writes, 0, "short frames are buffered");
-    send_now(&mut sink, &mut noop_cx(), &frames[3]);
-    // One vectored write: the three buffered frames, the header, the payload.
+    // Copied: nothing says yet that items are long. The next `poll_ready` writes it.
+    send_now(&mut sink, &mut noop_cx(), &frames[0]);
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
+    send_now(&mut sink, &mut noop_cx(), &frames[1]);
     assert_eq!(sink.get_ref().writes, 1);
+    // Short items are buffered; a long one then goes out with them in one vectored write
+    // (the buffered frames, the header, the payload), and the next long one alone.
+    send_now(&mut sink, &mut noop_cx(), &frames[2]);
+    send_now(&mut sink, &mut noop_cx(), &frames[3]);
+    assert_eq!(sink.get_ref().writes, 2);
     assert!(sink.write_buffer().is_empty());
     send_now(&mut sink, &mut noop_cx(), &frames[4]);
-    assert_eq!(sink.get_ref().writes, 1);
+    assert_eq!(sink.get_ref().writes, 3);
+    // Short items fill the buffer again; the flush sees they are short, so the next long
+    // item is copied again.
+    send_now(&mut sink, &mut noop_cx(), &frames[5]);
+    send_now(&mut sink, &mut noop_cx(), &frames[6]);
+    assert!(flush_now(&mut sink).is_ready());
+    assert_eq!(sink.get_ref().writes, 4);
+    send_now(&mut sink, &mut noop_cx(), &frames[7]);
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
     assert!(flush_now(&mut sink).is_ready());
     assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
 }
 
 #[test]
 fn payloads_under_the_mark_or_sent_without_poll_ready_are_copied() {
-    let frames = frames(&[LONG, LONG, 5000]);
+    let rest = frames(&[LONG, 5000, 5000]);
     let mut sink = FramedWrite::new(
         ChunkedWriter::new(vec![usize::MAX], true, false),
         LengthDelimitedCodec::new(),
     );
-    sink.set_high_water_mark(1 << 20);
-    send_now(&mut sink, &mut noop_cx(), &frames[0]);
-    assert_eq!(sink.get_ref().writes, 0, "under the mark: buffered");
-    sink.set_high_water_mark(0);
+    let first = learn_long(&mut sink);
+    assert_eq!(sink.get_ref().writes, 1);
     // `start_send` without a `poll_ready` has no task to register: it copies.
-    Pin::new(&mut sink).start_send(&frames[1][..]).unwrap();
-    assert_eq!(sink.get_ref().writes, 0);
-    assert_eq!(sink.write_buffer().len(), 2 * (LONG + 4));
-    // With a mark of 0, `poll_ready` first writes what is buffered, and payloads from
-    // 4 KiB up are written through.
-    send_now(&mut sink, &mut noop_cx(), &frames[2]);
-    assert_eq!(sink.get_ref().writes, 2);
+    Pin::new(&mut sink).start_send(&rest[0][..]).unwrap();
+    assert_eq!(sink.get_ref().writes, 1);
+    assert_eq!(sink.write_buffer().len(), LONG + 4);
+    // Under the mark: copied.
+    send_now(&mut sink, &mut noop_cx(), &rest[1]);
+    assert_eq!(
+        sink.get_ref().writes,
+        2,
+        "poll_ready wrote what was over the mark"
+    );
+    assert_eq!(sink.write_buffer().len(), 5004);
+    // With a mark of 0, payloads from 4 KiB up are written through, once the writer has
+    // seen items that long (the last flush did).
+    sink.set_high_water_mark(0);
+    assert!(flush_now(&mut sink).is_ready());
+    send_now(&mut sink, &mut noop_cx(), &rest[2]);
+    assert_eq!(sink.get_ref().writes, 4);
     assert!(sink.write_buffer().is_empty());
-    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+    assert_eq!(
+        sink.get_ref().written,
+        length_delimited_wire(&stream(first, &rest))
+    );
 }
 
 struct CountWakes(AtomicUsize);
@@ -156,11 +195,14 @@ fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
     let frames = frames(&[300, LONG, 300]);
     let mut sink = FramedWrite::new(
         Budget {
-            budget: 7000,
+            budget: usize::MAX,
             ..Budget::default()
         },
         LengthDelimitedCodec::new(),
     );
+    learn_long(&mut sink);
+    sink.get_mut().written.clear();
+    sink.get_mut().budget = 7000;
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
     let waker = Waker::from(wakes.clone());
@@ -183,40 +225,52 @@ fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
 #[test]
 fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
     let frames = frames(&[LONG]);
-    let mut sink = FramedWrite::new(Budget::default(), LengthDelimitedCodec::new());
+    let mut sink = FramedWrite::new(
+        Budget {
+            budget: usize::MAX,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    let first = learn_long(&mut sink);
+    sink.get_mut().budget = 0;
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     assert_eq!(sink.write_buffer().len(), LONG + 4);
     sink.get_mut().budget = usize::MAX;
     assert!(flush_now(&mut sink).is_ready());
-    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+    assert_eq!(
+        sink.get_ref().written,
+        length_delimited_wire(&stream(first, &frames))
+    );
 }
 
 #[test]
 fn a_failed_write_loses_nothing_and_the_flush_meets_the_error_if_it_lasts() {
     let frames = frames(&[LONG, 100]);
+    let failing = |failures| {
+        let mut sink = FramedWrite::new(
+            Budget {
+                budget: usize::MAX,
+                ..Budget::default()
+            },
+            LengthDelimitedCodec::new(),
+        );
+        let first = learn_long(&mut sink);
+        sink.get_mut().failures = failures;
+        (sink, first)
+    };
     // Fails once: the payload is buffered and the flush sends everything.
-    let mut sink = FramedWrite::new(
-        Budget {
-            budget: usize::MAX,
-            failures: 1,
-            ..Budget::default()
-        },
-        LengthDelimitedCodec::new(),
-    );
+    let (mut sink, first) = failing(1);
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     assert_eq!(sink.write_buffer().len(), LONG + 4);
     send_now(&mut sink, &mut noop_cx(), &frames[1]);
     assert!(matches!(flush_now(&mut sink), Poll::Ready(Ok(()))));
-    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
-    // Fails for good: the flush reports it, with every byte still buffered.
-    let mut sink = FramedWrite::new(
-        Budget {
-            budget: usize::MAX,
-            failures: usize::MAX,
-            ..Budget::default()
-        },
-        LengthDelimitedCodec::new(),
+    assert_eq!(
+        sink.get_ref().written,
+        length_delimited_wire(&stream(first, &frames))
     );
+    // Fails for good: the flush reports it, with every byte still buffered.
+    let (mut sink, _) = failing(usize::MAX);
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     match flush_now(&mut sink) {
         Poll::Ready(Err(LengthDelimitedEncodeError::Io(err))) => {
@@ -235,17 +289,22 @@ fn a_writer_of_one_slice_at_a_time_gets_the_buffer_then_the_payload() {
         ChunkedWriter::new(vec![usize::MAX], false, false),
         LengthDelimitedCodec::new(),
     );
+    let first = learn_long(&mut sink);
+    assert_eq!(sink.get_ref().writes, 1);
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     send_now(&mut sink, &mut noop_cx(), &frames[1]);
-    // The vectored write took only the buffered bytes (the first frame and the header);
+    // The vectored write took only the buffered bytes (the short frame and the header);
     // the payload went in a plain write of its own, uncopied.
-    assert_eq!(sink.get_ref().writes, 2);
+    assert_eq!(sink.get_ref().writes, 3);
     assert!(sink.write_buffer().is_empty());
     send_now(&mut sink, &mut noop_cx(), &frames[2]);
     // Copying mode from now on: the header is written first, then the payload.
-    assert_eq!(sink.get_ref().writes, 4);
+    assert_eq!(sink.get_ref().writes, 5);
     assert!(sink.write_buffer().is_empty());
-    assert_eq!(sink.get_ref().written, length_delimited_wire(&frames));
+    assert_eq!(
+        sink.get_ref().written,
+        length_delimited_wire(&stream(first, &frames))
+    );
 }
 
 #[test]
@@ -255,12 +314,17 @@ fn bytes_codec_writes_a_long_slice_through_too() {
         ChunkedWriter::new(vec![5000], true, false),
         BytesCodec::new(),
     );
+    send_now(&mut sink, &mut noop_cx(), &payload);
+    let flushed = Sink::<&[u8]>::poll_flush(Pin::new(&mut sink), &mut noop_cx());
+    assert!(matches!(flushed, Poll::Ready(Ok(()))));
+    let writes = sink.get_ref().writes;
     send_now(&mut sink, &mut noop_cx(), b"head");
     send_now(&mut sink, &mut noop_cx(), &payload);
     // 5000 bytes per write, until all of it is out.
-    assert_eq!(sink.get_ref().writes, (4 + LONG).div_ceil(5000));
+    assert_eq!(sink.get_ref().writes - writes, (4 + LONG).div_ceil(5000));
     assert!(sink.write_buffer().is_empty());
-    let mut expected = b"head".to_vec();
+    let mut expected = payload.clone();
+    expected.extend_from_slice(b"head");
     expected.extend_from_slice(&payload);
     assert_eq!(sink.get_ref().written, expected);
 }

@@ -9,6 +9,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::write_buf::WriteBuf;
+use crate::write_through::WriteThrough;
 
 pub use builder::{Builder, DEFAULT_MAX_FRAME_LENGTH};
 pub use error::{LengthDelimitedEncodeError, LengthDelimitedError};
@@ -311,7 +312,7 @@ impl LengthDelimitedCodec {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn encode_slice(
         &mut self,
         item: &[u8],
@@ -330,6 +331,7 @@ impl LengthDelimitedCodec {
 
     /// An owned payload from [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK) bytes up is
     /// queued behind its header, not copied.
+    #[inline]
     fn encode_owned(
         &mut self,
         item: Bytes,
@@ -366,19 +368,21 @@ impl<'a> Encoder<&'a [u8]> for LengthDelimitedCodec {
         self.encode_slice(item, dst)
     }
 
-    /// Appends the header of a payload of `min` bytes or more and returns the payload.
+    /// Writes a payload of [`through.min()`](WriteThrough::min) bytes or more through,
+    /// behind its header.
     #[inline]
-    fn encode_head<'i>(
+    fn encode_through(
         &mut self,
-        item: &'i &'a [u8],
-        min: usize,
+        item: &'a [u8],
         dst: &mut WriteBuf,
-    ) -> Result<Option<&'i [u8]>, Self::Error> {
-        if item.len() < min {
-            return Ok(None);
+        through: &mut WriteThrough<'_>,
+    ) -> Result<(), Self::Error> {
+        if item.len() < through.min() {
+            return self.encode_slice(item, dst.bytes_mut());
         }
         self.put_header(item.len(), dst.bytes_mut(), 0)?;
-        Ok(Some(item))
+        through.write(dst, item);
+        Ok(())
     }
 }
 
