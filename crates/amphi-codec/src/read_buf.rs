@@ -182,7 +182,13 @@ impl ReadBuf {
             if self.data.len() > self.room / 2 && self.room < MAX_ROOM {
                 self.room *= 2;
             }
-            self.refill(self.room, true);
+            // The rest of a frame needs no more room than it has left: the last step of a
+            // growing buffer stops at the frame's end instead of doubling past it.
+            let want = match exact {
+                Some(rest) if !self.data.is_empty() => rest.clamp(MIN_READ, self.room),
+                _ => self.room,
+            };
+            self.refill(want, true);
         }
         if let Some(rest) = exact
             && rest > self.spare.capacity()
