@@ -145,6 +145,8 @@ pub(crate) struct WriteHalf {
     long: bool,
     /// Items sent since the buffer was last written from `poll_ready` or `poll_flush`.
     sent: usize,
+    /// Payload bytes handed to the transport from `start_send` in that time.
+    through: usize,
     /// The waker of the last `poll_ready`, for a write from `start_send` (which has no
     /// context).
     waker: Option<Waker>,
@@ -160,6 +162,7 @@ impl WriteHalf {
             high_water: DEFAULT_HIGH_WATER_MARK,
             long: false,
             sent: 0,
+            through: 0,
             waker: None,
             ready: false,
         }
@@ -172,12 +175,14 @@ impl WriteHalf {
     }
 
     /// Before the buffer is written: whether the items sent since the last time averaged
-    /// at least [`through_min`](Self::through_min) bytes. Items written through leave the
-    /// buffer empty, so a stream of long ones stays long until short ones fill it.
+    /// at least [`through_min`](Self::through_min) bytes, counting the buffer and the
+    /// payloads written through (whose leftovers the buffer holds).
     fn learn_item_size(&mut self) {
         if self.sent > 0 {
-            self.long = self.buf.len() >= self.through_min().saturating_mul(self.sent);
+            let seen = self.buf.len().saturating_add(self.through);
+            self.long = seen >= self.through_min().saturating_mul(self.sent);
             self.sent = 0;
+            self.through = 0;
         }
     }
 
@@ -262,7 +267,9 @@ impl WriteHalf {
         let Some(waker) = &self.waker else {
             return codec.encode_to(item, &mut self.buf);
         };
+        let through = &mut self.through;
         let mut write = |buf: &mut WriteBuf, payload: &[u8]| {
+            *through = through.saturating_add(payload.len());
             write_through(buf, &mut Context::from_waker(waker), &mut *io, payload);
         };
         codec.encode_through(item, &mut self.buf, &mut WriteThrough::new(min, &mut write))

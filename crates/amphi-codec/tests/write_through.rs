@@ -223,6 +223,36 @@ fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
 }
 
 #[test]
+fn long_items_that_the_transport_takes_only_in_part_stay_long() {
+    let frames = frames(&[LONG, LONG, LONG]);
+    let mut sink = FramedWrite::new(
+        Budget {
+            budget: usize::MAX,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    let first = learn_long(&mut sink);
+    // Each takes 7000 bytes, and the rest of each is copied into the buffer: what is
+    // buffered is short, but the items were long, and the writer keeps writing through.
+    for frame in &frames[..2] {
+        sink.get_mut().budget = 7000;
+        send_now(&mut sink, &mut noop_cx(), frame);
+    }
+    assert_eq!(sink.write_buffer().len(), 2 * (LONG + 4) - 14_000);
+    sink.get_mut().budget = usize::MAX;
+    send_now(&mut sink, &mut noop_cx(), &frames[2]);
+    assert!(
+        sink.write_buffer().is_empty(),
+        "written through with the buffer"
+    );
+    assert_eq!(
+        sink.get_ref().written,
+        length_delimited_wire(&stream(first, &frames))
+    );
+}
+
+#[test]
 fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
     let frames = frames(&[LONG]);
     let mut sink = FramedWrite::new(
