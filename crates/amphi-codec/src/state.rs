@@ -10,7 +10,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::read_buf::{MIN_READ, ReadBuf};
-use crate::write_buf::{MAX_SLICES, MIN_QUEUED_CHUNK, WriteBuf};
+use crate::write_buf::{MAX_SLICES, MIN_QUEUED_CHUNK, WriteBuf, io_slice};
 use crate::write_through::WriteThrough;
 
 /// The default write high-water mark: [`poll_ready`](futures_sink::Sink::poll_ready) flushes
@@ -396,9 +396,9 @@ where
             _ => None,
         };
     }
-    slices[n] = IoSlice::new(payload);
+    slices[n] = io_slice(payload);
     let first = slices[0].len();
-    let offered = held + payload.len();
+    let offered = held + slices[n].len();
     match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..=n]) {
         Poll::Ready(Ok(written)) if written > 0 => {
             let written = written.min(offered);

@@ -232,8 +232,12 @@ impl Buf for WriteBuf {
             .chain(std::iter::once(&self.tail[..]))
             .filter(|bytes| !bytes.is_empty());
         for (slot, bytes) in dst.iter_mut().zip(all) {
-            *slot = IoSlice::new(bytes);
+            *slot = io_slice(bytes);
             filled += 1;
+            if slot.len() < bytes.len() {
+                // Cut short: the next chunk must not follow the part left out.
+                break;
+            }
         }
         filled
     }
@@ -279,6 +283,18 @@ impl fmt::Debug for WriteBuf {
             .field("tail", &self.tail.len())
             .finish()
     }
+}
+
+/// The longest slice one `IoSlice` holds everywhere: `IoSlice::new` panics on Windows for
+/// a slice over `u32::MAX` bytes (a `BytesCodec` item or an 8-byte length field allows
+/// one). A write takes at most this much of a longer slice; the rest follows in later
+/// writes.
+pub(crate) const MAX_IO_SLICE: usize = u32::MAX as usize;
+
+/// `bytes` as an `IoSlice`, cut to [`MAX_IO_SLICE`].
+#[inline]
+pub(crate) fn io_slice(bytes: &[u8]) -> IoSlice<'_> {
+    IoSlice::new(&bytes[..bytes.len().min(MAX_IO_SLICE)])
 }
 
 #[cfg(test)]
