@@ -68,11 +68,8 @@ fuzz_target!(|input: Input| {
                     through_len = Some(payload.len());
                     buf.bytes_mut().extend_from_slice(payload);
                 };
-                let encoded = encoder.encode_through(
-                    &frame[..],
-                    &mut wire,
-                    &mut WriteThrough::new(min, &mut write),
-                );
+                let mut through = WriteThrough::new(min, &wire, &mut write);
+                let encoded = encoder.encode_through(&frame[..], &mut wire, &mut through);
                 match through_len {
                     Some(len) => assert!(encoded.is_ok() && len == frame.len() && len >= min),
                     None => assert!(encoded.is_err() || frame.len() < min),

@@ -10,7 +10,8 @@ use crate::write_through::WriteThrough;
 /// Writes items into a write buffer.
 ///
 /// A [`FramedWrite`](crate::FramedWrite) (or [`Framed`](crate::Framed)) calls
-/// [`encode_to`](Encoder::encode_to) for every item sent, which by default calls
+/// [`encode_to`](Encoder::encode_to) for every item sent (or, while items are long,
+/// [`encode_through`](Encoder::encode_through)), which by default calls
 /// [`encode`](Encoder::encode), and writes the buffer to the transport.
 pub trait Encoder<Item> {
     /// The error this encoder yields; transport errors convert into it.
@@ -32,7 +33,8 @@ pub trait Encoder<Item> {
     /// go to the wire as they are: the codecs of this crate do for `Bytes` (and, except
     /// [`DelimitedCodec`](crate::DelimitedCodec), `BytesMut`) items, so a large payload is
     /// copied once (into the transport) instead of twice. A codec that wraps another (to
-    /// log or count, say) must forward `encode_to` too, or it copies every payload.
+    /// log or count, say) must forward `encode_to` (and `encode_through`) too, or it copies
+    /// every payload.
     ///
     /// ```
     /// use amphi_codec::{Encoder, WriteBuf};
@@ -83,10 +85,19 @@ pub trait Encoder<Item> {
     /// into the transport, instead of into the buffer first.
     ///
     /// A [`FramedWrite`](crate::FramedWrite) calls this instead of `encode_to` right after
-    /// a `poll_ready` while its items are long (see there). The default calls `encode_to`. The codecs of this crate override it
-    /// for `&[u8]` items ([`LengthDelimitedCodec`](crate::LengthDelimitedCodec),
+    /// a `poll_ready` while its items are long (see there). The default calls `encode_to`.
+    /// The codecs of this crate override it for `&[u8]` items
+    /// ([`LengthDelimitedCodec`](crate::LengthDelimitedCodec),
     /// [`BytesCodec`](crate::BytesCodec)); owned items are better queued by `encode_to`.
-    /// See [`WriteThrough`] for an example.
+    /// A codec that wraps another must forward this too, or long payloads are copied; one
+    /// that transforms the bytes (compresses, encrypts) must not forward it with a buffer
+    /// of its own: [`through.write`](WriteThrough::write) then copies into that buffer
+    /// instead of writing. See [`WriteThrough`] for an example.
+    ///
+    /// `through.write` cannot be undone: check everything that can fail before calling it.
+    ///
+    /// Cost: as `encode_to` for a payload under `through.min()`; for a longer one, the
+    /// head, then the writes that [`WriteThrough::write`] describes.
     ///
     /// # Errors
     ///

@@ -21,16 +21,19 @@ use crate::write_buf::WriteBuf;
 ///
 /// Cost per item: one [`Encoder::encode_to`] call, which copies a borrowed or short item
 /// into the buffer and queues an owned payload of [`MIN_QUEUED_CHUNK`](crate::MIN_QUEUED_CHUNK)
-/// bytes or more uncopied (see [`WriteBuf`]); a write happens only when the buffer reaches
-/// the mark, or on flush, and is vectored while payloads are queued.
+/// bytes or more uncopied (see [`WriteBuf`]); the buffer is written when it reaches the
+/// mark, or on flush, vectored while payloads are queued.
 ///
-/// Long borrowed payloads: while items are long (those sent since the buffer was last
-/// written averaged at least the mark, and 4 KiB), a `&[u8]` payload that long is written
-/// from `start_send` itself, right after a `poll_ready`, behind what the buffer holds,
-/// as far as the transport takes it without waiting ([`Encoder::encode_through`]); the rest is
-/// copied into the buffer. A write that has to wait registers the waker of that
-/// `poll_ready`, and a write error leaves every byte buffered for the next flush to meet
-/// the error again: nothing is lost or reordered.
+/// Long borrowed payloads: while items are long (those sent since `poll_ready` or
+/// `poll_flush` last wrote the buffer averaged at least the mark, and 4 KiB, or did a few
+/// rounds ago), a `&[u8]` payload that long is written from `start_send` itself, right
+/// after a `poll_ready`, behind what the buffer holds, for as long as the transport takes
+/// it without waiting ([`Encoder::encode_through`]); the rest is copied into the buffer.
+/// A write that has to wait registers the waker of that `poll_ready`. `start_send` does
+/// not report a write error: every byte not yet written stays buffered, and the next
+/// write retries it (and reports the error if it recurs). A writer that writes only the
+/// first slice of a vectored write gets the payload copied, as before, when bytes are
+/// buffered ahead of it. Nothing is lost or reordered.
 ///
 /// # Cancel safety
 ///

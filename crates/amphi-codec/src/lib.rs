@@ -56,10 +56,10 @@
 //! - A borrowed `&[u8]` payload at least as long as the high-water mark (and 4 KiB) is not
 //!   copied into the buffer either once the writer has seen such items (the first of a
 //!   run is): `start_send` writes it to the transport right away, behind the bytes
-//!   buffered before it, as far as the transport takes it without waiting (as
+//!   buffered before it, for as long as the transport takes it without waiting (as
 //!   `std::io::BufWriter` does with a slice longer than its buffer). The rest is copied
-//!   into the buffer. Buffering it would not have saved a write: the next `poll_ready`
-//!   would have written it.
+//!   into the buffer. On a vectored writer, buffering it would not have saved a write: the
+//!   next `poll_ready` would have written it.
 //!
 //! # Errors and end of stream
 //!

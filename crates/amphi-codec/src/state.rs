@@ -18,6 +18,10 @@ use crate::write_through::WriteThrough;
 /// and cost more than the writes they save.
 pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
 
+/// Rounds of short items (writes of the buffer) after which a writer stops writing long
+/// payloads through.
+const LONG_ROUNDS: u8 = 4;
+
 /// Where the read side of a framed stream stands.
 ///
 /// After [`Eof`](ReadState::Eof) or [`Errored`](ReadState::Errored) the stream is
@@ -140,9 +144,10 @@ impl ReadHalf {
 pub(crate) struct WriteHalf {
     pub(crate) buf: WriteBuf,
     pub(crate) high_water: usize,
-    /// Items are long enough to write through (see [`WriteHalf::learn_item_size`]): only
-    /// then does `poll_ready` keep its waker, so short items pay nothing for it.
-    long: bool,
+    /// Rounds left in which items count as long enough to write through (see
+    /// [`WriteHalf::learn_item_size`]): only then does `poll_ready` keep its waker, so
+    /// short items pay nothing for it.
+    long: u8,
     /// Items sent since the buffer was last written from `poll_ready` or `poll_flush`.
     sent: usize,
     /// Payload bytes handed to the transport from `start_send` in that time.
@@ -160,7 +165,7 @@ impl WriteHalf {
         Self {
             buf,
             high_water: DEFAULT_HIGH_WATER_MARK,
-            long: false,
+            long: 0,
             sent: 0,
             through: 0,
             waker: None,
@@ -177,10 +182,18 @@ impl WriteHalf {
     /// Before the buffer is written: whether the items sent since the last time averaged
     /// at least [`through_min`](Self::through_min) bytes, counting the buffer and the
     /// payloads written through (whose leftovers the buffer holds).
+    ///
+    /// Long items keep the writer writing through for [`LONG_ROUNDS`] rounds, so that a
+    /// short item between long ones (a control frame, each sent with `send()`) does not
+    /// switch it off.
     fn learn_item_size(&mut self) {
         if self.sent > 0 {
             let seen = self.buf.len().saturating_add(self.through);
-            self.long = seen >= self.through_min().saturating_mul(self.sent);
+            self.long = if seen >= self.through_min().saturating_mul(self.sent) {
+                LONG_ROUNDS
+            } else {
+                self.long.saturating_sub(1)
+            };
             self.sent = 0;
             self.through = 0;
         }
@@ -197,7 +210,7 @@ impl WriteHalf {
                 other => return other,
             }
         }
-        if self.long {
+        if self.long > 0 {
             self.keep_waker(cx);
         }
         Poll::Ready(Ok(()))
@@ -272,7 +285,8 @@ impl WriteHalf {
             *through = through.saturating_add(payload.len());
             write_through(buf, &mut Context::from_waker(waker), &mut *io, payload);
         };
-        codec.encode_through(item, &mut self.buf, &mut WriteThrough::new(min, &mut write))
+        let mut through = WriteThrough::new(min, &self.buf, &mut write);
+        codec.encode_through(item, &mut self.buf, &mut through)
     }
 
     pub(crate) fn poll_flush<W>(&mut self, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
@@ -369,7 +383,8 @@ where
 }
 
 /// One write towards sending `buf` and then `payload`: `Some(n)` when it wrote (`n` bytes
-/// of `payload`, maybe none), `None` when it waits or failed.
+/// of `payload`, maybe none), `None` when it waits, failed, or the payload is better
+/// copied.
 fn poll_write_with<W>(
     buf: &mut WriteBuf,
     cx: &mut Context<'_>,
@@ -386,11 +401,16 @@ where
             _ => None,
         };
     }
+    if buf.copies_chunks() {
+        // A writer of one slice per write: a write for the buffered bytes and another for
+        // the payload would double the writes. Copy the payload, as for any other item.
+        return None;
+    }
     let mut slices = [IoSlice::new(&[]); MAX_SLICES];
     let n = buf.chunks_vectored(&mut slices[..MAX_SLICES - 1]);
     let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
-    if buf.copies_chunks() || in_slices < held {
-        // Not vectored, or the buffer does not fit the slices: write its front first.
+    if in_slices < held {
+        // The buffer does not fit the slices: write its front first.
         return match poll_write_some(buf, cx, io) {
             Poll::Ready(Ok(())) => Some(0),
             _ => None,

@@ -24,10 +24,9 @@ use crate::write_buf::WriteBuf;
 ///     sent.extend_from_slice(&bytes::Buf::copy_to_bytes(buf, buf.len()));
 ///     sent.extend_from_slice(payload);
 /// };
-/// let mut through = WriteThrough::new(1000, &mut transport);
-///
 /// let payload = vec![7u8; 5000];
 /// let mut buf = WriteBuf::new();
+/// let mut through = WriteThrough::new(1000, &buf, &mut transport);
 /// LengthDelimitedCodec::new()
 ///     .encode_through(&payload[..], &mut buf, &mut through)
 ///     .unwrap();
@@ -36,14 +35,22 @@ use crate::write_buf::WriteBuf;
 /// ```
 pub struct WriteThrough<'a> {
     min: usize,
+    /// The address of the buffer whose bytes go first: a payload for any other buffer is
+    /// appended to it instead (its bytes would be written out of order).
+    buf: usize,
     write: &'a mut dyn FnMut(&mut WriteBuf, &[u8]),
 }
 
 impl<'a> WriteThrough<'a> {
-    /// Sends payloads of `min` bytes or more with `write`, which must send (or append to
-    /// the buffer) everything the buffer holds before the payload, then the payload.
-    pub fn new(min: usize, write: &'a mut dyn FnMut(&mut WriteBuf, &[u8])) -> Self {
-        Self { min, write }
+    /// Sends payloads of `min` bytes or more for `buf` with `write`, which must send (or
+    /// append to the buffer) everything the buffer holds before the payload, then the
+    /// payload.
+    pub fn new(min: usize, buf: &WriteBuf, write: &'a mut dyn FnMut(&mut WriteBuf, &[u8])) -> Self {
+        Self {
+            min,
+            buf: std::ptr::from_ref(buf) as usize,
+            write,
+        }
     }
 
     /// The shortest payload worth writing through: copy shorter ones into the buffer.
@@ -54,12 +61,18 @@ impl<'a> WriteThrough<'a> {
 
     /// Sends `payload` after everything `dst` holds, as far as the transport takes it
     /// without waiting; the rest is appended to `dst`. Whatever `dst` holds is written
-    /// first, so the stream keeps its order.
+    /// first, so the stream keeps its order. A `dst` other than the buffer this was made
+    /// for (a scratch buffer of a codec that wraps another) gets `payload` appended: its
+    /// bytes must not overtake those of the real buffer.
     ///
-    /// Cost: one write to the transport (vectored when `dst` holds bytes), more while it
-    /// keeps taking part of it, and a copy of what it leaves.
+    /// Cost: one write to the transport (vectored when `dst` holds bytes), more for as long
+    /// as it keeps taking part of it, and a copy of what it leaves.
     pub fn write(&mut self, dst: &mut WriteBuf, payload: &[u8]) {
-        (self.write)(dst, payload);
+        if std::ptr::from_ref(dst) as usize == self.buf {
+            (self.write)(dst, payload);
+        } else {
+            dst.bytes_mut().extend_from_slice(payload);
+        }
     }
 }
 
@@ -68,5 +81,29 @@ impl fmt::Debug for WriteThrough<'_> {
         f.debug_struct("WriteThrough")
             .field("min", &self.min)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_for_another_buffer_is_appended_to_it_not_written() {
+        let mut calls = 0;
+        let mut write = |buf: &mut WriteBuf, payload: &[u8]| {
+            calls += 1;
+            buf.bytes_mut().extend_from_slice(payload);
+        };
+        let mut framer_buf = WriteBuf::new();
+        let mut scratch = WriteBuf::new();
+        let mut through = WriteThrough::new(1, &framer_buf, &mut write);
+        // A wrapping codec encoding into a scratch buffer: the payload must not overtake
+        // the framer's bytes, so it lands in the scratch buffer.
+        through.write(&mut scratch, b"scratch");
+        through.write(&mut framer_buf, b"framer");
+        assert_eq!(calls, 1);
+        assert_eq!(&scratch.tail()[..], b"scratch");
+        assert_eq!(&framer_buf.tail()[..], b"framer");
     }
 }
