@@ -194,6 +194,11 @@ impl WriteHalf {
             } else {
                 self.long.saturating_sub(1)
             };
+            if self.long == 0 {
+                // Not needed until items are long again: do not keep a task alive.
+                self.waker = None;
+                self.ready = false;
+            }
             self.sent = 0;
             self.through = 0;
         }

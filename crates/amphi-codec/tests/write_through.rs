@@ -288,6 +288,28 @@ fn long_items_that_the_transport_takes_only_in_part_stay_long() {
 }
 
 #[test]
+fn the_kept_waker_is_let_go_once_items_are_short_again() {
+    let mut sink = FramedWrite::new(
+        ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    );
+    learn_long(&mut sink);
+    let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = Waker::from(wakes.clone());
+    send_now(&mut sink, &mut Context::from_waker(&waker), &[1; 10]);
+    assert_eq!(Arc::strong_count(&wakes), 3, "kept by the writer");
+    for _ in 0..4 {
+        send_now(&mut sink, &mut noop_cx(), &[2; 10]);
+        assert!(flush_now(&mut sink).is_ready());
+    }
+    assert_eq!(
+        Arc::strong_count(&wakes),
+        2,
+        "let go after four short rounds"
+    );
+}
+
+#[test]
 fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
     let frames = frames(&[LONG]);
     let mut sink = FramedWrite::new(
