@@ -238,9 +238,10 @@ impl WriteHalf {
     {
         self.learn_item_size();
         while self.buf.len() >= self.high_water.max(1) {
-            match poll_write_some(&mut self.buf, cx, io) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
+            match poll_write_some(&mut self.buf, cx, io, &[]) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
             }
         }
         Poll::Ready(Ok(()))
@@ -302,9 +303,10 @@ impl WriteHalf {
             self.learn_item_size();
         }
         while !self.buf.is_empty() {
-            match poll_write_some(&mut self.buf, cx, io) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
+            match poll_write_some(&mut self.buf, cx, io, &[]) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
             }
         }
         Pin::new(io).poll_flush(cx)
@@ -320,16 +322,41 @@ impl WriteHalf {
         }
     }
 }
-/// One write of the front of the buffer: a plain write while nothing is queued, else a
-/// vectored one of up to `MAX_SLICES` slices.
-fn poll_write_some<W>(buf: &mut WriteBuf, cx: &mut Context<'_>, io: &mut W) -> Poll<io::Result<()>>
+/// One write of the front of `buf` and, when all of `buf` fits in the write, of the start
+/// of `payload` (empty for a plain flush): a plain write while nothing is queued and there
+/// is no payload, else a vectored one of up to `MAX_SLICES` slices. Returns how many bytes
+/// of `payload` it wrote (maybe none).
+fn poll_write_some<W>(
+    buf: &mut WriteBuf,
+    cx: &mut Context<'_>,
+    io: &mut W,
+    payload: &[u8],
+) -> Poll<io::Result<usize>>
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
-    let vectored = buf.has_queued();
-    let (written, offered, first) = if vectored {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-        let n = buf.chunks_vectored(&mut slices);
+    let held = buf.len();
+    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    let (written, offered, first, vectored) = if held == 0 {
+        let len = payload.len();
+        (Pin::new(&mut *io).poll_write(cx, payload), len, len, false)
+    } else if !buf.has_queued() && payload.is_empty() {
+        let tail = buf.tail();
+        let len = tail.len();
+        (Pin::new(&mut *io).poll_write(cx, tail), len, len, false)
+    } else {
+        // Keep a slot for the payload, which goes only behind all of the buffer.
+        let room = if payload.is_empty() {
+            MAX_SLICES
+        } else {
+            MAX_SLICES - 1
+        };
+        let mut n = buf.chunks_vectored(&mut slices[..room]);
+        let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
+        if in_slices == held && !payload.is_empty() {
+            slices[n] = io_slice(payload);
+            n += 1;
+        }
         let slices = &slices[..n];
         let offered = slices.iter().map(|slice| slice.len()).sum();
         let first = slices.first().map_or(0, |slice| slice.len());
@@ -337,13 +364,7 @@ where
             Pin::new(&mut *io).poll_write_vectored(cx, slices),
             offered,
             first,
-        )
-    } else {
-        let tail = buf.tail();
-        (
-            Pin::new(&mut *io).poll_write(cx, tail),
-            tail.len(),
-            tail.len(),
+            true,
         )
     };
     match written {
@@ -353,88 +374,43 @@ where
             "transport accepted no bytes; it is closed for writing",
         ))),
         Poll::Ready(Ok(n)) => {
+            // A writer that claims more than it was offered loses none of the rest.
+            let n = n.min(offered);
             if vectored && n == first && n < offered {
                 // The mark of `AsyncWrite`'s default `poll_write_vectored`, which writes
                 // only the first slice (a vectored writer stops exactly there only by
                 // chance): queued chunks would each cost a write, so copy them.
                 buf.copy_chunks_from_now_on();
             }
-            // A writer that claims more than it was offered loses none of the rest.
-            buf.advance(n.min(offered));
-            Poll::Ready(Ok(()))
+            let from_buf = n.min(held);
+            buf.advance(from_buf);
+            Poll::Ready(Ok(n - from_buf))
         }
-        Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
+        Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(0)),
         Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
     }
 }
 
 /// Writes `buf` and then `payload` for as long as `io` takes them without waiting, and
 /// copies the rest of `payload` into `buf`. A write that waits registers `cx`'s waker (that
-/// of the `poll_ready` just before: that task flushes next); an error, or a writer that
-/// takes nothing, ends the attempt and the bytes stay buffered, so the next flush meets
-/// the same error with nothing lost.
+/// of the `poll_ready` just before: that task flushes next); an error, or a write that
+/// makes no progress, ends the attempt and the bytes stay buffered, so the next flush
+/// meets the same error with nothing lost. A writer of one slice per write gets the
+/// payload copied while bytes are buffered: a write for those and another for the payload
+/// would double the writes.
 #[inline(never)]
 fn write_through<W>(buf: &mut WriteBuf, cx: &mut Context<'_>, io: &mut W, mut payload: &[u8])
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
-    while !payload.is_empty() {
-        match poll_write_with(buf, cx, io, payload) {
-            Some(taken) => payload = &payload[taken..],
-            None => break,
+    while !payload.is_empty() && (buf.is_empty() || !buf.copies_chunks()) {
+        let held = buf.len();
+        match poll_write_some(buf, cx, io, payload) {
+            Poll::Ready(Ok(taken)) if taken > 0 || buf.len() < held => {
+                payload = &payload[taken..];
+            }
+            _ => break,
         }
     }
     buf.bytes_mut().extend_from_slice(payload);
-}
-
-/// One write towards sending `buf` and then `payload`: `Some(n)` when it wrote (`n` bytes
-/// of `payload`, maybe none), `None` when it waits, failed, or the payload is better
-/// copied.
-fn poll_write_with<W>(
-    buf: &mut WriteBuf,
-    cx: &mut Context<'_>,
-    io: &mut W,
-    payload: &[u8],
-) -> Option<usize>
-where
-    W: AsyncWrite + Unpin + ?Sized,
-{
-    let held = buf.len();
-    if held == 0 {
-        return match Pin::new(&mut *io).poll_write(cx, payload) {
-            Poll::Ready(Ok(n)) if n > 0 => Some(n.min(payload.len())),
-            _ => None,
-        };
-    }
-    if buf.copies_chunks() {
-        // A writer of one slice per write: a write for the buffered bytes and another for
-        // the payload would double the writes. Copy the payload, as for any other item.
-        return None;
-    }
-    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-    let n = buf.chunks_vectored(&mut slices[..MAX_SLICES - 1]);
-    let in_slices: usize = slices[..n].iter().map(|slice| slice.len()).sum();
-    if in_slices < held {
-        // The buffer does not fit the slices: write its front first.
-        return match poll_write_some(buf, cx, io) {
-            Poll::Ready(Ok(())) => Some(0),
-            _ => None,
-        };
-    }
-    slices[n] = io_slice(payload);
-    let first = slices[0].len();
-    let offered = held + slices[n].len();
-    match Pin::new(&mut *io).poll_write_vectored(cx, &slices[..=n]) {
-        Poll::Ready(Ok(written)) if written > 0 => {
-            let written = written.min(offered);
-            if written == first && written < offered {
-                // As in `poll_write_some`: the writer writes only a first slice.
-                buf.copy_chunks_from_now_on();
-            }
-            let from_buf = written.min(held);
-            buf.advance(from_buf);
-            Some(written - from_buf)
-        }
-        _ => None,
-    }
 }

@@ -58,6 +58,25 @@ fn stream(first: Vec<u8>, rest: &[Vec<u8>]) -> Vec<Vec<u8>> {
     all
 }
 
+/// A sink over a vectored writer that takes everything at once.
+fn vectored_sink() -> FramedWrite<ChunkedWriter, LengthDelimitedCodec> {
+    FramedWrite::new(
+        ChunkedWriter::new(vec![usize::MAX], true, false),
+        LengthDelimitedCodec::new(),
+    )
+}
+
+/// A sink over a [`Budget`] writer with no limit yet.
+fn budget_sink() -> FramedWrite<Budget, LengthDelimitedCodec> {
+    FramedWrite::new(
+        Budget {
+            budget: usize::MAX,
+            ..Budget::default()
+        },
+        LengthDelimitedCodec::new(),
+    )
+}
+
 fn frames(lens: &[usize]) -> Vec<Vec<u8>> {
     lens.iter()
         .enumerate()
@@ -68,10 +87,7 @@ fn frames(lens: &[usize]) -> Vec<Vec<u8>> {
 #[test]
 fn the_first_long_payload_is_copied_and_the_next_ones_written_through() {
     let frames = frames(&[LONG, 1000, 1000, LONG, LONG, 100, 100, LONG]);
-    let mut sink = FramedWrite::new(
-        ChunkedWriter::new(vec![usize::MAX], true, false),
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = vectored_sink();
     // Copied: nothing says yet that items are long. The next `poll_ready` writes it.
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
     assert_eq!(sink.write_buffer().len(), LONG + 4);
@@ -106,10 +122,7 @@ fn the_first_long_payload_is_copied_and_the_next_ones_written_through() {
 fn a_short_item_between_long_ones_sent_one_by_one_does_not_stop_the_writing_through() {
     // A control frame, then a body, each with `send()` (a flush per item).
     let frames = frames(&[LONG, 50, LONG, 50, LONG, 50, 50, 50, 50, LONG]);
-    let mut sink = FramedWrite::new(
-        ChunkedWriter::new(vec![usize::MAX], true, false),
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = vectored_sink();
     let send = |sink: &mut FramedWrite<ChunkedWriter, LengthDelimitedCodec>, frame: &[u8]| {
         send_now(sink, &mut noop_cx(), frame);
         let through = sink.write_buffer().is_empty();
@@ -135,10 +148,7 @@ fn a_short_item_between_long_ones_sent_one_by_one_does_not_stop_the_writing_thro
 #[test]
 fn payloads_under_the_mark_or_sent_without_poll_ready_are_copied() {
     let rest = frames(&[LONG, 5000, 5000]);
-    let mut sink = FramedWrite::new(
-        ChunkedWriter::new(vec![usize::MAX], true, false),
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = vectored_sink();
     let first = learn_long(&mut sink);
     assert_eq!(sink.get_ref().writes, 1);
     // `start_send` without a `poll_ready` has no task to register: it copies.
@@ -228,13 +238,7 @@ impl AsyncWrite for Budget {
 #[test]
 fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
     let frames = frames(&[300, LONG, 300]);
-    let mut sink = FramedWrite::new(
-        Budget {
-            budget: usize::MAX,
-            ..Budget::default()
-        },
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = budget_sink();
     learn_long(&mut sink);
     sink.get_mut().written.clear();
     sink.get_mut().budget = 7000;
@@ -260,13 +264,7 @@ fn a_transport_that_takes_part_keeps_the_rest_buffered_and_wakes_the_sender() {
 #[test]
 fn long_items_that_the_transport_takes_only_in_part_stay_long() {
     let frames = frames(&[LONG, LONG, LONG]);
-    let mut sink = FramedWrite::new(
-        Budget {
-            budget: usize::MAX,
-            ..Budget::default()
-        },
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = budget_sink();
     let first = learn_long(&mut sink);
     // Each takes 7000 bytes, and the rest of each is copied into the buffer: what is
     // buffered is short, but the items were long, and the writer keeps writing through.
@@ -289,10 +287,7 @@ fn long_items_that_the_transport_takes_only_in_part_stay_long() {
 
 #[test]
 fn the_kept_waker_is_let_go_once_items_are_short_again() {
-    let mut sink = FramedWrite::new(
-        ChunkedWriter::new(vec![usize::MAX], true, false),
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = vectored_sink();
     learn_long(&mut sink);
     let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
     let waker = Waker::from(wakes.clone());
@@ -312,13 +307,7 @@ fn the_kept_waker_is_let_go_once_items_are_short_again() {
 #[test]
 fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
     let frames = frames(&[LONG]);
-    let mut sink = FramedWrite::new(
-        Budget {
-            budget: usize::MAX,
-            ..Budget::default()
-        },
-        LengthDelimitedCodec::new(),
-    );
+    let mut sink = budget_sink();
     let first = learn_long(&mut sink);
     sink.get_mut().budget = 0;
     send_now(&mut sink, &mut noop_cx(), &frames[0]);
@@ -335,13 +324,7 @@ fn a_transport_that_waits_at_once_gets_the_whole_payload_buffered() {
 fn a_failed_write_loses_nothing_and_the_flush_meets_the_error_if_it_lasts() {
     let frames = frames(&[LONG, 100]);
     let failing = |failures| {
-        let mut sink = FramedWrite::new(
-            Budget {
-                budget: usize::MAX,
-                ..Budget::default()
-            },
-            LengthDelimitedCodec::new(),
-        );
+        let mut sink = budget_sink();
         let first = learn_long(&mut sink);
         sink.get_mut().failures = failures;
         (sink, first)
