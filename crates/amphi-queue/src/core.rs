@@ -34,11 +34,10 @@ pub(crate) enum Strategy<'a, 'b> {
 /// Two budgets, both scaled by the queue's capacity:
 ///
 /// - A blocking wait pauses `first` `spin_loop` hints, then 2, then 4, then yields the thread
-///   up to `yields` times, and then parks. `first` is the capacity, at most 128 (64 at 64,
-///   128 from 128 and when unbounded); `yields` is 64, or 4 from capacity 512 and when
-///   unbounded. At capacity 1 it spins the async rounds instead (1, 2, 4 .. 32 hints), since
-///   the one slot comes back within a round trip (alternating A/B on the capacity-1 rows with
-///   a thread on either side: 1.22-1.52x over rounds of 1, 2, 4).
+///   up to 4 times, and then parks. `first` is the capacity, at most 128 (64 at 64, 128 from
+///   128 and when unbounded). At capacity 1 it spins rounds of 1, 2, 4 .. 64 hints instead
+///   (127 in all), since the one slot comes back within a round trip; with the 4 yields this
+///   is crossbeam-utils' `Backoff` schedule.
 /// - An async wait: below capacity 32 it spins rounds of 1, 2, 4 .. 32 hints (63 in all, a
 ///   few microseconds); from 32 one round of 128. It spins on each poll until it registers a
 ///   listener, and between those polls it yields to its executor and the thread to the OS
@@ -53,11 +52,14 @@ pub(crate) enum Strategy<'a, 'b> {
 /// between the cores. A pause that grows with the room lets the putter run a batch ahead, so
 /// both sides work on lines of their own; with room for hundreds of items a park is cheap
 /// against the batch it waits for, so long yielding only burns a core the other side needs.
-/// At small capacities the other side answers within microseconds, far sooner than a park
-/// and wake-up round trip, hence the longer yielding there. The figures were tuned on a
-/// 2-core VM (one hint about 12 ns; one yield about 0.7 us with nothing else runnable,
-/// a million `yield_now` calls timed in a loop); `docs/benchmarks.md` has the
-/// rows they move.
+/// Few yields at every capacity: with more threads than cores (two putters and two getters
+/// here), our reading is that a thread that keeps yielding often hands the core to a thread
+/// of its own side, which cannot help it, while the other side's thread waits for a core. The figures were tuned on a 2-core VM (one hint about 12
+/// ns; one yield about 0.7 us with nothing else runnable, a million `yield_now` calls timed
+/// in a loop), in interleaved A/B runs of the blocking rows: against 64 yields (and 63 hints
+/// at capacity 1), 4 yields moved the MPMC 2x2 rows' mean by +26% at capacity 1 (3.34 ->
+/// 4.20 M items/s) and +7% at capacity 64, and their lowest quarter by +59% and +31%,
+/// with the SPSC rows unchanged within 1%; `docs/benchmarks.md` has the rows they move.
 pub(crate) struct SpinWait {
     step: u32,
     steps: u32,
@@ -68,13 +70,15 @@ pub(crate) struct SpinWait {
 
 impl SpinWait {
     const BLOCKING_STEPS: u32 = 3;
+    /// Rounds of a blocking wait at capacity 1: 1, 2, 4 .. 64 hints.
+    const BLOCKING_STEPS_CAP1: u32 = 7;
+    /// Yields of a blocking wait after its spin, before it parks.
+    const BLOCKING_YIELDS: u32 = 4;
     const ASYNC_STEPS: u32 = 6;
     /// The longest single round of hints.
     const MAX_ROUND: usize = 128;
     /// From this capacity an async wait spins one long round.
     const ASYNC_LONG_FROM: usize = 32;
-    /// From this capacity a blocking wait parks after a few yields.
-    const PARK_SOON_FROM: usize = 512;
 
     fn one_core() -> bool {
         // Asked once per process: `available_parallelism` may read cgroup files.
@@ -90,13 +94,13 @@ impl SpinWait {
             steps: if Self::one_core() {
                 0
             } else if cap == 1 {
-                // A slot of one is handed back within a round trip: spin as long as async.
-                Self::ASYNC_STEPS
+                // A slot of one is handed back within a round trip: spin longer.
+                Self::BLOCKING_STEPS_CAP1
             } else {
                 Self::BLOCKING_STEPS
             },
             first: cap.clamp(1, Self::MAX_ROUND) as u32,
-            yields: if cap >= Self::PARK_SOON_FROM { 4 } else { 64 },
+            yields: Self::BLOCKING_YIELDS,
         }
     }
 
