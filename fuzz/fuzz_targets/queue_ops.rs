@@ -1,6 +1,6 @@
 //! The queue driven by arbitrary operation sequences through several faces (non-blocking,
 //! async futures polled by hand and kept pending across operations, zero-timeout blocking
-//! calls, permits, stream), checked step by step against a model.
+//! calls, permits), checked step by step against a model.
 #![no_main]
 
 use std::collections::VecDeque;

@@ -112,6 +112,62 @@ fn a_woken_getter_that_is_cancelled_passes_the_item_on() {
     });
 }
 
+#[test]
+fn an_async_put_cancelled_mid_wait_inserts_its_item_once_or_drops_it() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        queue
+            .try_put(std::sync::Arc::new(1u8))
+            .map_err(drop)
+            .expect("room");
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.get_blocking().map(|item| *item))
+        };
+        // Poll a put once (it may or may not find the slot freed), then cancel it.
+        let item = std::sync::Arc::new(2u8);
+        let mut put = queue.put(std::sync::Arc::clone(&item));
+        let first = poll_once(&mut put);
+        drop(put);
+        assert_eq!(getter.join().expect("getter"), Ok(1));
+        match first {
+            Poll::Ready(done) => {
+                assert!(done.is_ok(), "the queue is open");
+                assert_eq!(std::sync::Arc::strong_count(&item), 2, "inserted once");
+                assert_eq!(queue.try_get().map(|item| *item), Ok(2));
+            }
+            Poll::Pending => {
+                assert_eq!(
+                    std::sync::Arc::strong_count(&item),
+                    1,
+                    "dropped with the future"
+                );
+                assert!(queue.is_empty(), "the cancelled put inserted nothing");
+            }
+        }
+    });
+}
+
+#[test]
+fn a_woken_putter_that_is_cancelled_passes_the_slot_on() {
+    loom::model(|| {
+        let queue = Queue::bounded(1);
+        queue.try_put(1).map_err(drop).expect("room");
+        let blocked = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.put_blocking(3).map_err(|e| e.into_inner()))
+        };
+        let mut cancelled = queue.put(2);
+        let polled = poll_once(&mut cancelled);
+        assert!(polled.is_pending(), "the queue was full at the first poll");
+        assert_eq!(queue.try_get(), Ok(1));
+        drop(cancelled);
+        // Whichever putter the freed slot woke, the blocked thread must get it.
+        assert_eq!(blocked.join().expect("putter"), Ok(()));
+        assert_eq!(queue.try_get(), Ok(3));
+    });
+}
+
 /// Puts `items` items, lets a worker thread get each and mark it done, and joins.
 fn join_returns_after_the_last_task_done_on(make: fn() -> Queue<u8>, items: u8) {
     loom::model(move || {

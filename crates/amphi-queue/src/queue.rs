@@ -95,7 +95,9 @@ impl<T> Queue<T> {
     /// `cap * (size_of::<T>() + 8)` bytes): a put and a get each claim a position with one
     /// compare-and-swap, and producers and consumers never take turns on a lock. Larger
     /// capacities use the locked buffer, which allocates up to 1024 slots up front and grows
-    /// on demand. Either way puts and gets allocate nothing.
+    /// on demand. The ring's puts and gets allocate nothing; the locked buffer's allocate only
+    /// while it grows past 1024 items to the most it has held (amortised O(1), and never
+    /// again after that).
     ///
     /// # Panics
     ///
@@ -216,6 +218,11 @@ impl<T> Queue<T> {
     ///
     /// The cancel-safe way to put: the item is handed over only once room is certain.
     ///
+    /// Cost: one short lock to take the slot, and one more when the permit is used or
+    /// dropped; while any permit is outstanding, the queue's other puts take that lock too
+    /// (see [`Permit`](crate::Permit)). The wait and its allocations are those of
+    /// [`put`](Queue::put).
+    ///
     /// # Errors
     ///
     /// [`ReserveError`](crate::ReserveError) if the queue is closed.
@@ -244,6 +251,10 @@ impl<T> Queue<T> {
     /// Waits until every item ever put has been marked done with [`task_done`](Queue::task_done).
     ///
     /// Returns at once if nothing is unfinished.
+    ///
+    /// Cost: one atomic load when nothing is unfinished. Otherwise it waits like
+    /// [`get`](Queue::get) (a bounded spin, 32 yields to the executor, then one listener
+    /// allocation) and is woken once, when the count reaches zero.
     ///
     /// # Cancel safety
     ///

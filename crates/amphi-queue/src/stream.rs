@@ -18,6 +18,9 @@ use crate::wakers::WaitState;
 /// Made by [`Queue::stream`]. Items taken through it count for
 /// [`task_done`](Queue::task_done) like any other get.
 ///
+/// Cost: each `poll_next` is one [`Queue::get`] step (same operations and allocations); the
+/// stream itself holds only the queue handle and the wait state.
+///
 /// # Cancel safety
 ///
 /// `next().await` on it is cancel-safe, as [`Queue::get`] is.
@@ -76,6 +79,10 @@ impl<T> Stream for QueueStream<T> {
 /// Made by [`Queue::sink`]. Its error, [`ReserveError`], means the queue is closed. Closing
 /// the sink (`poll_close`) gives back an unused reservation but does **not** close the
 /// queue: the queue ends only by [`Queue::close`].
+///
+/// Cost: `poll_ready` is one [`Queue::reserve`] step and `start_send` fills the slot, so
+/// every item through the sink takes the short lock twice (reserve, then fill); for the
+/// lock-free path, put with [`Queue::put`] instead.
 ///
 /// # Cancel safety
 ///

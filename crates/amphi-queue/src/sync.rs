@@ -9,7 +9,7 @@ pub(crate) use std::sync::Arc;
 #[cfg(not(amphi_loom))]
 pub(crate) use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(not(amphi_loom))]
-#[allow(unsafe_code)] // the one module with unsafe code; see its docs
+#[allow(unsafe_code)] // the lock's cell access; see its docs and each `// SAFETY:` comment
 mod spin_mutex;
 #[cfg(not(amphi_loom))]
 pub(crate) use crossbeam_utils::Backoff;

@@ -3,7 +3,8 @@
 //! Claims checked: on a bounded queue, puts and gets allocate nothing when nobody waits; on
 //! an unbounded FIFO queue that does not grow, neither do they (emptied blocks are reused);
 //! a wait that ends while it still yields to its executor allocates nothing, and one that
-//! registers a listener allocates exactly that one listener.
+//! registers a listener allocates exactly that one listener; a blocking wait that parks
+//! allocates that one listener too.
 
 mod common;
 
@@ -162,4 +163,54 @@ fn a_wait_allocates_one_listener_once_it_registers_and_none_before() {
         });
         assert_eq!(n, 1, "one listener per registered wait, nothing else");
     }
+}
+
+#[test]
+fn a_blocking_wait_that_parks_allocates_one_listener() {
+    use std::time::Duration;
+    let queue = Queue::bounded(1);
+    // The other side acts only after a pause far longer than the wait's spin and yields
+    // (microseconds), so the wait parks.
+    let later = |queue: &Queue<u32>, f: fn(&Queue<u32>)| {
+        let queue = queue.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            f(&queue);
+        })
+    };
+    // Warm up: both events, and this thread's parker (event-listener keeps one per thread).
+    let warm = later(&queue, |q| q.put_blocking(0).expect("open"));
+    assert_eq!(queue.get_blocking(), Ok(0));
+    warm.join().expect("putter");
+    queue.try_put(0).expect("room");
+    let warm = later(&queue, |q| assert_eq!(q.get_blocking(), Ok(0)));
+    queue.put_blocking(0).expect("open");
+    warm.join().expect("getter");
+    assert_eq!(queue.try_get(), Ok(0));
+
+    let mut parked = 0;
+    for _ in 0..5 {
+        // A getter that waits for an item.
+        let putter = later(&queue, |q| q.put_blocking(7).expect("open"));
+        let n = allocations_in(|| assert_eq!(queue.get_blocking(), Ok(7)));
+        putter.join().expect("putter");
+        assert!(
+            n <= 1,
+            "{n} allocations for one blocking get: at most its listener"
+        );
+        parked += n;
+        // A putter that waits for room.
+        queue.try_put(1).expect("room");
+        let getter = later(&queue, |q| assert_eq!(q.get_blocking(), Ok(1)));
+        let n = allocations_in(|| queue.put_blocking(2).expect("open"));
+        getter.join().expect("getter");
+        assert!(
+            n <= 1,
+            "{n} allocations for one blocking put: at most its listener"
+        );
+        parked += n;
+        assert_eq!(queue.try_get(), Ok(2));
+    }
+    // Each wait parks unless this thread was descheduled for the whole pause.
+    assert!(parked > 0, "no blocking wait parked in 10 tries");
 }

@@ -1,5 +1,5 @@
 //! Property tests: any sequence of non-waiting operations behaves like a simple model
-//! (a `VecDeque` for FIFO and LIFO, a sorted `Vec` for priority).
+//! (a `VecDeque` for FIFO and LIFO, for priority a `VecDeque` scanned for its smallest item, oldest first among equals).
 
 use std::collections::VecDeque;
 

@@ -1,7 +1,7 @@
 //! Many threads and tasks on every flavour at once: exact counts, bounded time.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use amphi_queue::Queue;
 
@@ -11,24 +11,31 @@ const CONSUMERS: usize = 4; // of each kind
 
 async fn stress(rt: amphi_test::Runtime, queue: Queue<u64>) {
     {
+        let n = 2 * PRODUCERS * PER_PRODUCER;
         let count = Arc::new(AtomicU64::new(0));
-        let sum = Arc::new(AtomicU64::new(0));
+        // How many times each item came out: exactly once each, checked item by item.
+        let seen: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
+        let record = |seen: &[AtomicU8], v: u64| {
+            let slot = usize::try_from(v).ok().and_then(|i| seen.get(i));
+            slot.expect("an item that was never put")
+                .fetch_add(1, Ordering::Relaxed);
+        };
         let mut thread_consumers = Vec::new();
         let mut task_consumers = Vec::new();
         for _ in 0..CONSUMERS {
-            let (q, c, s) = (queue.clone(), Arc::clone(&count), Arc::clone(&sum));
+            let (q, c, s) = (queue.clone(), Arc::clone(&count), Arc::clone(&seen));
             thread_consumers.push(std::thread::spawn(move || {
                 while let Ok(v) = q.get_blocking() {
                     c.fetch_add(1, Ordering::Relaxed);
-                    s.fetch_add(v, Ordering::Relaxed);
+                    record(&s, v);
                     q.task_done().expect("balanced");
                 }
             }));
-            let (q, c, s) = (queue.clone(), Arc::clone(&count), Arc::clone(&sum));
+            let (q, c, s) = (queue.clone(), Arc::clone(&count), Arc::clone(&seen));
             task_consumers.push(rt.spawn(async move {
                 while let Ok(v) = q.get().await {
                     c.fetch_add(1, Ordering::Relaxed);
-                    s.fetch_add(v, Ordering::Relaxed);
+                    record(&s, v);
                     q.task_done().expect("balanced");
                 }
             }));
@@ -93,9 +100,11 @@ async fn stress(rt: amphi_test::Runtime, queue: Queue<u64>) {
         })
         .await
         .expect("joined");
-        let n = 2 * PRODUCERS * PER_PRODUCER;
         assert_eq!(count.load(Ordering::SeqCst), n, "lost or duplicated items");
-        assert_eq!(sum.load(Ordering::SeqCst), n * (n - 1) / 2);
+        for (item, times) in seen.iter().enumerate() {
+            let times = times.load(Ordering::SeqCst);
+            assert_eq!(times, 1, "item {item} came out {times} times");
+        }
         assert_eq!(queue.unfinished_tasks(), 0);
     }
 }
