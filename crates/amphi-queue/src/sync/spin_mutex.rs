@@ -5,7 +5,10 @@
 //! the kernel, and waking it costs a system call on each side: on a capacity-1 queue, where
 //! producer and consumer take the lock in strict alternation, that round trip dominated.
 //! This lock spins a little and then yields the thread instead of sleeping, which is what
-//! flume and kanal do for the same reason. It does not poison: a panic while it is held (a
+//! flume and kanal do for the same reason. The yielding is bounded too: a holder that has
+//! not let go after 64 yields (tens of microseconds) was descheduled mid-section, and the
+//! waiter then sleeps a little between looks instead of taking turns on a core the holder
+//! may need. It does not poison: a panic while it is held (a
 //! user `Ord` in a priority queue) unlocks it during unwinding, and the state stays memory
 //! safe.
 
@@ -34,7 +37,8 @@ impl<T> SpinMutex<T> {
     }
 
     /// Takes the lock: one compare-and-swap when free; otherwise spins on a plain load (no
-    /// cache-line ping-pong) for a few dozen rounds, then yields the thread between rounds.
+    /// cache-line ping-pong) for a few dozen rounds, then yields the thread between rounds,
+    /// and after [`Self::YIELDS`] yields sleeps [`Self::NAP`] between rounds.
     #[inline]
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, T> {
         if self
@@ -47,17 +51,27 @@ impl<T> SpinMutex<T> {
         SpinMutexGuard { mutex: self }
     }
 
+    /// Spin rounds before the first yield.
+    const SPINS: u32 = 64;
+    /// Yields before the waiter naps instead.
+    const YIELDS: u32 = 64;
+    /// The nap between looks once the holder is taking long (the kernel rounds it up to its
+    /// timer slack, about 50 us by default).
+    const NAP: std::time::Duration = std::time::Duration::from_micros(10);
+
     #[cold]
     fn lock_contended(&self) {
-        let mut spins = 0u32;
+        let mut rounds = 0u32;
         loop {
             while self.locked.load(Ordering::Relaxed) {
-                if spins < 64 {
+                if rounds < Self::SPINS {
                     std::hint::spin_loop();
-                    spins += 1;
-                } else {
+                } else if rounds < Self::SPINS + Self::YIELDS {
                     std::thread::yield_now();
+                } else {
+                    std::thread::sleep(Self::NAP);
                 }
+                rounds = rounds.saturating_add(1);
             }
             if self
                 .locked
@@ -120,5 +134,23 @@ mod tests {
             t.join().expect("no panic");
         }
         assert_eq!(*lock.lock(), 3 * n);
+    }
+
+    #[test]
+    fn a_waiter_outlasts_a_holder_that_takes_long() {
+        // Long enough for the waiter to spin, yield and then nap.
+        let hold = std::time::Duration::from_millis(if cfg!(miri) { 1 } else { 20 });
+        let lock = std::sync::Arc::new(SpinMutex::new(0u32));
+        let guard = lock.lock();
+        let waiter = {
+            let lock = std::sync::Arc::clone(&lock);
+            std::thread::spawn(move || {
+                *lock.lock() += 1;
+            })
+        };
+        std::thread::sleep(hold);
+        drop(guard);
+        waiter.join().expect("no panic");
+        assert_eq!(*lock.lock(), 1);
     }
 }
