@@ -54,12 +54,14 @@ pub(crate) enum Strategy<'a, 'b> {
 /// against the batch it waits for, so long yielding only burns a core the other side needs.
 /// Few yields at every capacity: with more threads than cores (two putters and two getters
 /// here), our reading is that a thread that keeps yielding often hands the core to a thread
-/// of its own side, which cannot help it, while the other side's thread waits for a core. The figures were tuned on a 2-core VM (one hint about 12
-/// ns; one yield about 0.7 us with nothing else runnable, a million `yield_now` calls timed
-/// in a loop), in interleaved A/B runs of the blocking rows: against 64 yields (and 63 hints
-/// at capacity 1), 4 yields moved the MPMC 2x2 rows' mean by +26% at capacity 1 (3.34 ->
-/// 4.20 M items/s) and +7% at capacity 64, and their lowest quarter by +59% and +31%,
-/// with the SPSC rows unchanged within 1%; `docs/benchmarks.md` has the rows they move.
+/// of its own side, which cannot help it, while the other side's thread waits for a core.
+/// The figures were tuned on a 2-core VM (one hint about 12 ns; one yield about 0.7 us with
+/// nothing else runnable, a million `yield_now` calls timed in a loop), in A/B runs of the
+/// blocking rows interleaved in one process (each configuration and the peer in turn, a few
+/// hundred times, so that the machine's slow spells land on all of them): against 64 yields
+/// and 63 hints at capacity 1, 4 yields and 127 hints moved the MPMC 2x2 rows' mean by +26%
+/// at capacity 1 (3.34 -> 4.20 M items/s) and +7% at capacity 64, and their lowest quarter
+/// by +59% and +31%, with the SPSC rows unchanged within 2%.
 pub(crate) struct SpinWait {
     step: u32,
     steps: u32,
@@ -330,7 +332,7 @@ impl<T> Shared<T> {
     /// 35 K items a second. Staying awake through its executor for a while (32 polls, each
     /// with the async spin of one or two microseconds) lets a wait outlast the other side's
     /// wake-up, after which neither side parks: the same row moved 3.8 M items a second
-    /// when this was added, and 4.5 M in the run of df5607d (`docs/benchmarks.md`). The
+    /// when this was added, and 5.0 M in the run of 48c2496 (`docs/benchmarks.md`). The
     /// price is that a wait that does not end soon burns those polls before it sleeps.
     /// Other tasks of the executor run in between, so the task only spins when the executor
     /// has nothing else to do. Zero on a one-core machine (the other side needs the core)

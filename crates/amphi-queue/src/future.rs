@@ -188,8 +188,8 @@ impl<T> Future for Join<'_, T> {
 /// or dropped before they see the end.
 ///
 /// While any permit of a FIFO queue (bounded or unbounded) is outstanding, its other puts
-/// take a short lock (they must not fill the promised slot); they are lock-free again once the last permit is
-/// used or dropped.
+/// take a short lock (they must not fill the promised slot); they are lock-free again once
+/// the last permit is used or dropped.
 #[must_use = "a permit holds a slot until it is used or dropped"]
 pub struct Permit<'a, T> {
     queue: Option<&'a Queue<T>>,

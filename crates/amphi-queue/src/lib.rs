@@ -77,20 +77,21 @@
 //!
 //! A put or get that completes wakes at most one waiter on the other side, and costs one
 //! atomic load when none waits. On a bounded queue, puts and gets allocate nothing when
-//! nobody waits (the ring, or up to 1024 slots of the locked buffer, is allocated up
-//! front; a locked buffer of more than 1024 slots allocates while it grows to the most it
-//! has held, and never again); a wait allocates at most one listener (see below). FIFO and LIFO operations are
-//! O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking wait first spins
-//! a few `spin_loop` hints (as many as the capacity, at most 128, then 6 more; 127 at
-//! capacity 1) and then yields at most 4 times, looking at the store again (or watching a version counter of the locked store), before
-//! it parks. An async wait spins at most 63 hints per poll (128 from capacity 32; one or
-//! two microseconds), and for its first 32 polls it then yields to its executor (wakes its
-//! own task and returns `Pending`, holding nothing) instead of registering a waker, after
-//! one `std::thread::yield_now` each, so that a thread sharing the core (perhaps the other
-//! side) runs first: other tasks and threads run meanwhile, and a wait that ends within
-//! those polls allocates nothing. Only then does it register a listener (one allocation)
-//! and sleep until woken. Both sides staying awake that long is what keeps a capacity-1
-//! queue between two async tasks from paying two executor wake-ups per item.
+//! nobody waits (the ring, or up to 1024 slots of the locked buffer, is allocated up front;
+//! a locked buffer of more than 1024 slots allocates while it grows to the most it has
+//! held, and never again); a wait allocates at most one listener (see below). FIFO and LIFO
+//! operations are O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking
+//! wait first spins a few `spin_loop` hints (as many as the capacity, at most 128, then 6
+//! more; 127 at capacity 1) and then yields at most 4 times, looking at the store again (or
+//! watching a version counter of the locked store), before it parks. An async wait spins at
+//! most 63 hints per poll (128 from capacity 32; one or two microseconds), and for its
+//! first 32 polls it then yields to its executor (wakes its own task and returns `Pending`,
+//! holding nothing) instead of registering a waker, after one `std::thread::yield_now`
+//! each, so that a thread sharing the core (perhaps the other side) runs first: other tasks
+//! and threads run meanwhile, and a wait that ends within those polls allocates nothing.
+//! Only then does it register a listener (one allocation) and sleep until woken. Both sides
+//! staying awake that long is what keeps a capacity-1 queue between two async tasks from
+//! paying two executor wake-ups per item.
 //!
 //! # Migrating
 //!

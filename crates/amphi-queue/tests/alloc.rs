@@ -178,14 +178,12 @@ fn a_blocking_wait_that_parks_allocates_one_listener() {
             f(&queue);
         })
     };
-    // Warm up: both events, and this thread's parker (event-listener keeps one per thread).
-    let warm = later(&queue, |q| q.put_blocking(0).expect("open"));
-    assert_eq!(queue.get_blocking(), Ok(0));
-    warm.join().expect("putter");
+    // Warm up both events and this thread's parker (event-listener keeps one per thread)
+    // with waits that surely park: timed waits that nobody ends.
+    let pause = Duration::from_millis(2);
+    assert!(queue.get_timeout(pause).is_err(), "nothing was put");
     queue.try_put(0).expect("room");
-    let warm = later(&queue, |q| assert_eq!(q.get_blocking(), Ok(0)));
-    queue.put_blocking(0).expect("open");
-    warm.join().expect("getter");
+    assert!(queue.put_timeout(1, pause).is_err(), "the queue is full");
     assert_eq!(queue.try_get(), Ok(0));
 
     let mut parked = 0;

@@ -1,16 +1,17 @@
 //! A small test-and-test-and-set lock for the queue's state.
 //!
 //! The critical sections it guards are a handful of instructions (a ring-buffer push or pop
-//! and a few counters). Under contention `std::sync::Mutex` spins briefly and then sleeps in
-//! the kernel, and waking it costs a system call on each side: on a capacity-1 queue, where
-//! producer and consumer take the lock in strict alternation, that round trip dominated.
-//! This lock spins a little and then yields the thread instead of sleeping, which is what
-//! flume and kanal do for the same reason. The yielding is bounded too: a holder that has
-//! not let go after 64 yields (tens of microseconds) was descheduled mid-section, and the
-//! waiter then sleeps a little between looks instead of taking turns on a core the holder
-//! may need. It does not poison: a panic while it is held (a
-//! user `Ord` in a priority queue) unlocks it during unwinding, and the state stays memory
-//! safe.
+//! and a few counters). Under contention `std::sync::Mutex` spins briefly and then sleeps
+//! in the kernel, and waking it costs a system call on each side: on a capacity-1 queue,
+//! where producer and consumer take the lock in strict alternation, that round trip
+//! dominated. This lock spins a little and then yields the thread instead of sleeping in
+//! the kernel, which is what flume and kanal do for the same reason. The yielding is
+//! bounded too: a holder that has not let go after 64 spins and 64 yields in a row (tens of
+//! microseconds) was descheduled mid-section, and the waiter then naps between looks
+//! instead of taking turns on a core the holder may need. The count starts again whenever
+//! the lock is seen free, so waiters that only keep losing the race for it never nap. It
+//! does not poison: a panic while it is held (a user `Ord` in a priority queue) unlocks it
+//! during unwinding, and the state stays memory safe.
 
 use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
@@ -61,8 +62,10 @@ impl<T> SpinMutex<T> {
 
     #[cold]
     fn lock_contended(&self) {
-        let mut rounds = 0u32;
         loop {
+            // Rounds of this one hold: a lock seen free and lost to another thread starts
+            // the count again.
+            let mut rounds = 0u32;
             while self.locked.load(Ordering::Relaxed) {
                 if rounds < Self::SPINS {
                     std::hint::spin_loop();
