@@ -1,7 +1,7 @@
 //! Instructions per frame of each codec benchmark row, for amphi and the peers: the
-//! workloads of `benches/codec.rs` (the same streams, codecs and sinks, one stream at a time,
-//! single-threaded), to be counted by callgrind where wall time on a shared machine is not
-//! repeatable.
+//! workloads of `benches/codec.rs` (the same frames, codecs and sinks, one stream at a time,
+//! single-threaded, but at one fixed placement: no moving sources or outputs), to be counted
+//! by callgrind where wall time on a shared machine is not repeatable.
 //!
 //! ```text
 //! cargo build --release -p amphi-benches --example codec_instructions
@@ -14,9 +14,11 @@
 //! `encode-bytes/{16B,256B,4KiB,64KiB}`: the owned-`Bytes` rows) and how many streams of
 //! about 1 MiB to run. It prints the frames per stream. Counting two stream counts and
 //! dividing the difference by the frames between them cancels start-up and set-up; see
-//! `scripts/instructions codec` for the whole table. Callgrind counts each iteration of a
-//! `rep movsb` (what glibc's `memcpy` uses for long copies) as one instruction, so the
-//! figures of long frames are dominated by the copies; the `memcpy` row shows how much.
+//! `scripts/instructions codec` for the whole table, which splits the count into the part
+//! inside glibc's `memcpy`/`memmove` and the rest. Callgrind counts each iteration of a
+//! `rep movsb` (what glibc's `memcpy` uses for long copies) as one instruction, so inside
+//! `memcpy` the count follows the copy routine glibc picks, not time. The `memcpy`
+//! implementation copies the stream once, for comparison by hand.
 
 use std::hint::black_box;
 
