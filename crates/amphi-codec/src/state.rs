@@ -336,7 +336,6 @@ where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let held = buf.len();
-    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
     let (written, offered, first, vectored) = if held == 0 {
         let len = payload.len();
         (Pin::new(&mut *io).poll_write(cx, payload), len, len, false)
@@ -345,6 +344,8 @@ where
         let len = tail.len();
         (Pin::new(&mut *io).poll_write(cx, tail), len, len, false)
     } else {
+        // Filled only here: the plain writes above skip setting up 64 slices.
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         // Keep a slot for the payload, which goes only behind all of the buffer.
         let room = if payload.is_empty() {
             MAX_SLICES

@@ -58,10 +58,12 @@ pub(crate) enum Strategy<'a, 'b> {
 /// The figures were tuned on a 2-core VM (one hint about 12 ns; one yield about 0.7 us with
 /// nothing else runnable, a million `yield_now` calls timed in a loop), in A/B runs of the
 /// blocking rows interleaved in one process (each configuration and the peer in turn, a few
-/// hundred times, so that the machine's slow spells land on all of them): against 64 yields
-/// and 63 hints at capacity 1, 4 yields and 127 hints moved the MPMC 2x2 rows' mean by +26%
-/// at capacity 1 (3.34 -> 4.20 M items/s) and +7% at capacity 64, and their lowest quarter
-/// by +59% and +31%, with the SPSC rows unchanged within 2%.
+/// hundred times, so that the machine's slow spells land on all of them; a temporary build
+/// switched the budget between trials, and `benches/examples/interleaved.rs` runs the same
+/// harness on the current code beside crossbeam-channel): against 64 yields and 63 hints at
+/// capacity 1, 4 yields and 127 hints moved the MPMC 2x2 rows' mean by +26% at capacity 1
+/// (3.34 -> 4.20 M items/s) and +7% at capacity 64, and their lowest quarter by +59% and
+/// +31%, with the SPSC rows unchanged within 2%.
 pub(crate) struct SpinWait {
     step: u32,
     steps: u32,
