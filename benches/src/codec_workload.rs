@@ -348,3 +348,221 @@ where
     }));
     count
 }
+
+/// The framers a codec row compares.
+pub const IMPLEMENTATIONS: [&str; 3] = ["amphi", "tokio-util", "asynchronous-codec"];
+
+/// The rows of the codec benchmark, by the names the examples take: `decode/SIZE`,
+/// `decode/lines`, `encode/SIZE`, `encode/lines`, `encode-bytes/SIZE` (the owned-`Bytes`
+/// rows), SIZE one of `16B`, `256B`, `4KiB`, `64KiB`.
+pub const ROWS: [&str; 14] = [
+    "decode/16B",
+    "decode/256B",
+    "decode/4KiB",
+    "decode/64KiB",
+    "decode/lines",
+    "encode/16B",
+    "encode/256B",
+    "encode/4KiB",
+    "encode/64KiB",
+    "encode/lines",
+    "encode-bytes/16B",
+    "encode-bytes/256B",
+    "encode-bytes/4KiB",
+    "encode-bytes/64KiB",
+];
+
+/// What one stream of a codec row sends or receives, built once from the row's name.
+#[derive(Debug)]
+pub struct Row {
+    /// Decode (`true`) or encode.
+    pub decode: bool,
+    /// Encode owned `Bytes` items rather than borrowed `&[u8]`.
+    pub owned: bool,
+    /// The lines workload (else length-delimited frames).
+    pub lines: Option<Lines>,
+    /// The length-delimited workload (else lines).
+    pub frames: Option<Frames>,
+    /// The encoded stream.
+    pub wire: Vec<u8>,
+    /// Frames (or lines) per stream.
+    pub count: usize,
+    /// A line with its `\n`, for asynchronous-codec's lines encoder.
+    with_newline: String,
+}
+
+impl Row {
+    /// The row named `name` (see [`ROWS`]), or a message saying what is wrong.
+    pub fn new(name: &str) -> Result<Self, String> {
+        let (kind, what) = name.split_once('/').unwrap_or((name, ""));
+        let (decode, owned) = match kind {
+            "decode" => (true, false),
+            "encode" => (false, false),
+            "encode-bytes" if what != "lines" => (false, true),
+            _ => return Err(format!("unknown row {name}: one of {}", ROWS.join(", "))),
+        };
+        if what == "lines" {
+            let lines = Lines::new();
+            return Ok(Self {
+                decode,
+                owned,
+                wire: lines.wire.clone(),
+                count: lines.lines,
+                with_newline: format!("{}\n", lines.line),
+                lines: Some(lines),
+                frames: None,
+            });
+        }
+        let size = match what {
+            "16B" => 16,
+            "256B" => 256,
+            "4KiB" => 4 * 1024,
+            "64KiB" => 64 * 1024,
+            _ => return Err(format!("unknown row {name}: one of {}", ROWS.join(", "))),
+        };
+        let frames = Frames::new(size);
+        Ok(Self {
+            decode,
+            owned,
+            wire: frames.wire.clone(),
+            count: frames.frames,
+            with_newline: String::new(),
+            lines: None,
+            frames: Some(frames),
+        })
+    }
+
+    /// Runs one stream of the row through `imp` (one of [`IMPLEMENTATIONS`]): decodes
+    /// `wire` (which must hold this row's stream), or encodes this row's items, each taken
+    /// from `payload` (a placement of the payload, as [`Placements`] gives), onto `out`.
+    /// Checks the frame or byte count and panics on a mismatch.
+    pub fn run(&self, imp: &str, wire: &[u8], payload: &Bytes, out: &mut Vec<u8>) {
+        let before = out.len();
+        let count = self.count;
+        if self.decode {
+            let n = match (imp, self.lines.is_some()) {
+                ("amphi", false) => drain_all(
+                    &mut amphi_codec::FramedRead::new(
+                        wire,
+                        amphi_codec::LengthDelimitedCodec::new(),
+                    ),
+                    sink,
+                ),
+                ("amphi", true) => drain_all(
+                    &mut amphi_codec::FramedRead::new(wire, amphi_codec::LinesCodec::new()),
+                    sink,
+                ),
+                ("tokio-util", false) => drain_all(
+                    &mut tokio_util::codec::FramedRead::new(
+                        wire,
+                        tokio_util::codec::LengthDelimitedCodec::new(),
+                    ),
+                    sink,
+                ),
+                ("tokio-util", true) => drain_all(
+                    &mut tokio_util::codec::FramedRead::new(
+                        wire,
+                        tokio_util::codec::LinesCodec::new(),
+                    ),
+                    sink,
+                ),
+                ("asynchronous-codec", false) => drain_all(
+                    &mut asynchronous_codec::FramedRead::new(wire, U32LengthCodec),
+                    sink,
+                ),
+                ("asynchronous-codec", true) => drain_all(
+                    &mut asynchronous_codec::FramedRead::new(wire, asynchronous_codec::LinesCodec),
+                    sink,
+                ),
+                (other, _) => panic!("unknown implementation {other}"),
+            };
+            assert_eq!(n, count, "frames decoded");
+            return;
+        }
+        if let Some(lines) = &self.lines {
+            let line = lines.line.as_str();
+            match imp {
+                "amphi" => feed_all(
+                    &mut amphi_codec::FramedWrite::new(&mut *out, amphi_codec::LinesCodec::new()),
+                    count,
+                    || line,
+                ),
+                "tokio-util" => feed_all(
+                    &mut tokio_util::codec::FramedWrite::new(
+                        &mut *out,
+                        tokio_util::codec::LinesCodec::new(),
+                    ),
+                    count,
+                    || line,
+                ),
+                // Its encoder takes an owned `String` and does not add the `\n`.
+                "asynchronous-codec" => feed_all(
+                    &mut asynchronous_codec::FramedWrite::new(
+                        &mut *out,
+                        asynchronous_codec::LinesCodec,
+                    ),
+                    count,
+                    || self.with_newline.clone(),
+                ),
+                other => panic!("unknown implementation {other}"),
+            }
+        } else if self.owned {
+            match imp {
+                "amphi" => feed_all(
+                    &mut amphi_codec::FramedWrite::new(
+                        &mut *out,
+                        amphi_codec::LengthDelimitedCodec::new(),
+                    ),
+                    count,
+                    || payload.clone(),
+                ),
+                "tokio-util" => feed_all(
+                    &mut tokio_util::codec::FramedWrite::new(
+                        &mut *out,
+                        tokio_util::codec::LengthDelimitedCodec::new(),
+                    ),
+                    count,
+                    || payload.clone(),
+                ),
+                "asynchronous-codec" => feed_all(
+                    &mut asynchronous_codec::FramedWrite::new(&mut *out, U32LengthBytesCodec),
+                    count,
+                    || payload.clone(),
+                ),
+                other => panic!("unknown implementation {other}"),
+            }
+        } else {
+            let payload = &payload[..];
+            match imp {
+                "amphi" => feed_all(
+                    &mut amphi_codec::FramedWrite::new(
+                        &mut *out,
+                        amphi_codec::LengthDelimitedCodec::new(),
+                    ),
+                    count,
+                    || payload,
+                ),
+                "tokio-util" => feed_all(
+                    &mut tokio_util::codec::FramedWrite::new(
+                        &mut *out,
+                        tokio_util::codec::LengthDelimitedCodec::new(),
+                    ),
+                    count,
+                    || payload,
+                ),
+                "asynchronous-codec" => feed_all(
+                    &mut asynchronous_codec::FramedWrite::new(&mut *out, U32LengthCodec),
+                    count,
+                    || payload,
+                ),
+                other => panic!("unknown implementation {other}"),
+            }
+        }
+        assert_eq!(out.len() - before, self.wire.len(), "bytes encoded");
+    }
+}
+
+/// Keeps a decoded frame from being optimised away.
+fn sink<T>(frame: T) {
+    std::hint::black_box(frame);
+}

@@ -1,0 +1,101 @@
+//! One codec benchmark row for amphi, the peers and `memcpy`, run in turn in one process:
+//! one stream of each, repeated, so that a slow spell of a shared machine (criterion
+//! measures one implementation for seconds, then the next) lands on all of them. Prints
+//! quartiles and the mean of each in GiB/s, and the ratio of amphi's median to the best
+//! peer's.
+//!
+//! ```text
+//! cargo run --release -p amphi-benches --example codec_interleaved -- encode/256B 2000
+//! ```
+//!
+//! Arguments: the row (`decode/{16B,256B,4KiB,64KiB,lines}`,
+//! `encode/{16B,256B,4KiB,64KiB,lines}`, `encode-bytes/{16B,256B,4KiB,64KiB}`: the
+//! owned-`Bytes` rows), or `all`, and the trials per implementation. The workload is
+//! `benches/codec.rs`'s (`codec_workload::Row`), placed the same way: before each decode
+//! the stream moves to the next offset of a page (untimed), each encode stream takes its
+//! payload from the next of 128 placements and writes behind a prefix of another length.
+//! This is a diagnostic beside the criterion report (`docs/benchmarks.md`), not a
+//! replacement for it.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use amphi_benches::codec_workload::{
+    IMPLEMENTATIONS, Placements, ROWS, Row, Shifting, shift_output,
+};
+
+/// Quartiles and mean of `rates`, sorted in place.
+fn summary(rates: &mut [f64]) -> (f64, f64, f64, f64) {
+    rates.sort_by(f64::total_cmp);
+    let at = |q: f64| rates[((rates.len() - 1) as f64 * q) as usize];
+    let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+    (at(0.25), at(0.5), at(0.75), mean)
+}
+
+fn run_row(name: &str, trials: usize) {
+    let row = Row::new(name).unwrap_or_else(|err| {
+        eprintln!("{err}");
+        std::process::exit(2)
+    });
+    let wire = Shifting::new(&row.wire);
+    let placements = row.frames.as_ref().map(|f| Placements::new(&f.payload));
+    let empty = bytes::Bytes::new();
+    let mut out = Vec::with_capacity(row.wire.len() + 4096);
+    let shifts = Cell::new(0);
+    let names: Vec<&str> = IMPLEMENTATIONS.iter().copied().chain(["memcpy"]).collect();
+    let mut rates = vec![Vec::with_capacity(trials); names.len()];
+    let gib = row.wire.len() as f64 / f64::from(1u32 << 30);
+    for trial in 0..trials {
+        // Rotate who goes first, so no one always follows the same neighbour.
+        for k in 0..names.len() {
+            let which = (trial + k) % names.len();
+            let imp = names[which];
+            let offset = wire.shift();
+            let src = wire.at(offset);
+            let payload = placements.as_ref().map_or(&empty, |p| p.next_bytes());
+            shift_output(&mut out, &shifts);
+            let start = Instant::now();
+            if imp == "memcpy" {
+                out.extend_from_slice(std::hint::black_box(&src));
+                std::hint::black_box(&out);
+            } else {
+                row.run(imp, &src, payload, &mut out);
+            }
+            rates[which].push(gib / start.elapsed().as_secs_f64());
+        }
+    }
+    println!("{name} ({trials} trials, GiB/s)");
+    let mut medians = Vec::new();
+    for (imp, rates) in names.iter().zip(&mut rates) {
+        let (p25, median, p75, mean) = summary(rates);
+        medians.push(median);
+        println!("  {imp:>18}: p25 {p25:6.2}  median {median:6.2}  p75 {p75:6.2}  mean {mean:6.2}");
+    }
+    let best_peer = medians[1..IMPLEMENTATIONS.len()]
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    println!(
+        "  amphi / best peer (medians): {:.3}x",
+        medians[0] / best_peer
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(row), Some(trials)) = (args.first(), args.get(1).and_then(|t| t.parse().ok())) else {
+        eprintln!("usage: codec_interleaved ROW|all TRIALS (see the example's docs)");
+        std::process::exit(2)
+    };
+    if trials == 0 {
+        eprintln!("codec_interleaved: TRIALS must be at least 1");
+        std::process::exit(2)
+    }
+    if row == "all" {
+        for name in ROWS {
+            run_row(name, trials);
+        }
+    } else {
+        run_row(row, trials);
+    }
+}
