@@ -144,9 +144,10 @@ impl<W, E> FramedWrite<W, E> {
     }
 
     /// Sets the high-water mark: `poll_ready` writes until the buffer holds fewer bytes
-    /// than `mark`. `0` behaves as `1`.
+    /// than `mark`. `0` is taken as `1` (and [`high_water_mark`](Self::high_water_mark) then
+    /// says `1`).
     pub fn set_high_water_mark(&mut self, mark: usize) {
-        self.write.high_water = mark;
+        self.write.set_high_water(mark);
     }
 }
 
@@ -157,11 +158,13 @@ where
 {
     type Error = E::Error;
 
+    #[inline]
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
         this.write.poll_ready(cx, &mut this.io).map_err(Into::into)
     }
 
+    #[inline(always)]
     fn start_send(self: Pin<&mut Self>, item: I) -> Result<(), Self::Error> {
         let this = self.get_mut();
         this.write.start_send(&mut this.codec, item, &mut this.io)

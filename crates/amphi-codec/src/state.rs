@@ -143,6 +143,7 @@ impl ReadHalf {
 #[derive(Debug)]
 pub(crate) struct WriteHalf {
     pub(crate) buf: WriteBuf,
+    /// At least 1 (see [`set_high_water`](Self::set_high_water)).
     pub(crate) high_water: usize,
     /// Rounds left in which items count as long enough to write through (see
     /// [`WriteHalf::learn_item_size`]): only then does `poll_ready` keep its waker, so
@@ -171,6 +172,12 @@ impl WriteHalf {
             waker: None,
             ready: false,
         }
+    }
+
+    /// Sets the high-water mark; `0` is stored as `1`, so that the per-item check is one
+    /// comparison.
+    pub(crate) fn set_high_water(&mut self, mark: usize) {
+        self.high_water = mark.max(1);
     }
 
     /// The shortest payload written through: the mark (a shorter one is better gathered
@@ -209,7 +216,7 @@ impl WriteHalf {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        if self.buf.len() >= self.high_water.max(1) {
+        if self.buf.len() >= self.high_water {
             match self.poll_drain_below_mark(cx, io) {
                 Poll::Ready(Ok(())) => {}
                 other => return other,
@@ -237,7 +244,7 @@ impl WriteHalf {
         W: AsyncWrite + Unpin + ?Sized,
     {
         self.learn_item_size();
-        while self.buf.len() >= self.high_water.max(1) {
+        while self.buf.len() >= self.high_water {
             match poll_write_some(&mut self.buf, cx, io, &[]) {
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
@@ -251,7 +258,7 @@ impl WriteHalf {
     /// high-water mark (and [`MIN_QUEUED_CHUNK`]) goes to `io` behind what the buffer holds,
     /// as far as `io` takes it at once, as `std::io::BufWriter` writes a long slice: copying
     /// it into the buffer would not save a write.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_send<E, I, W>(
         &mut self,
         codec: &mut E,

@@ -55,6 +55,31 @@ fn poll_ready_holds_above_the_mark_and_resumes() {
 }
 
 #[test]
+fn a_zero_mark_is_taken_as_one_and_writes_before_every_item() {
+    let mut sink = FramedWrite::new(
+        GatedWriter {
+            per_write: 100,
+            ..Default::default()
+        },
+        LengthDelimitedCodec::new(),
+    );
+    sink.set_high_water_mark(0);
+    assert_eq!(sink.high_water_mark(), 1);
+    assert!(
+        ready(&mut sink).is_ready(),
+        "an empty buffer is under any mark"
+    );
+    Pin::new(&mut sink)
+        .start_send(Bytes::from_static(b"abc"))
+        .unwrap();
+    // One byte held is at the mark: nothing more goes in until it is written.
+    assert!(ready(&mut sink).is_pending());
+    sink.get_mut().open = true;
+    assert!(ready(&mut sink).is_ready());
+    assert!(sink.write_buffer().is_empty());
+}
+
+#[test]
 fn queued_chunks_count_toward_the_mark_and_go_out_in_vectored_writes() {
     let mut sink = FramedWrite::new(
         support::ChunkedWriter::new(vec![usize::MAX], true, false),

@@ -58,6 +58,9 @@ pub struct LengthDelimitedCodec {
     encode_max: usize,
     /// 4-byte big-endian field, no adjustment: the encoder's fast path.
     plain: bool,
+    /// Items shorter than this take the small-frame path: in the plain format
+    /// `min(encode_max, MAX_SMALL) + 1`, else 0 (one comparison per item instead of three).
+    small_end: usize,
     /// The frame whose header was parsed: its length after the skip.
     pending: Option<usize>,
     /// Stream offset of the next byte in the buffer.
@@ -98,6 +101,7 @@ impl LengthDelimitedCodec {
             encode_min: 0,
             encode_max: 0,
             plain: config.field_len == 4 && config.big_endian && config.adjustment == 0,
+            small_end: 0,
             pending: None,
             consumed: 0,
             frame_start: 0,
@@ -122,6 +126,11 @@ impl LengthDelimitedCodec {
             self.encode_min = usize::try_from(lowest).unwrap_or(usize::MAX);
             self.encode_max = usize::try_from(highest).unwrap_or(usize::MAX);
         }
+        self.small_end = if self.plain && self.encode_min == 0 {
+            self.encode_max.min(small_frame::MAX_SMALL) + 1
+        } else {
+            0
+        };
     }
 
     /// The maximum frame length in force (after clamping to the length field's range).
@@ -319,7 +328,7 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
-        if self.plain && length <= self.encode_max && length <= small_frame::MAX_SMALL {
+        if length < self.small_end {
             // Fixed-size copies instead of a call to `memcpy`.
             small_frame::put_small_frame(dst, item);
             return Ok(());

@@ -34,34 +34,41 @@ const HEADER: usize = 4;
 pub(super) fn put_small_frame(dst: &mut BytesMut, item: &[u8]) {
     let n = item.len();
     dst.reserve(HEADER + n);
-    // `reserve` guarantees this much spare capacity: the slice never panics.
-    let frame = &mut dst.spare_capacity_mut()[..HEADER + n];
+    let spare = dst.spare_capacity_mut();
+    debug_assert!(spare.len() >= HEADER + n);
+    // SAFETY: `reserve(HEADER + n)` returned, so the spare capacity is at least
+    // `HEADER + n` bytes (`reserve`'s contract; it panics or aborts otherwise). The range
+    // is in bounds; the unchecked index spares a second comparison that the compiler
+    // cannot drop across `reserve`'s out-of-line growth path.
+    let frame = unsafe { spare.get_unchecked_mut(..HEADER + n) };
     // `n <= MAX_SMALL` in practice; the encoder checked it against the field's range.
     debug_assert!(u32::try_from(n).is_ok());
     frame[..HEADER].write_copy_of_slice(&(n as u32).to_be_bytes());
     let body = &mut frame[HEADER..];
-    match n {
-        0 => {}
-        1..=3 => {
-            // Bytes 0, n / 2 and n - 1 are all the bytes for n <= 3.
-            body[0].write(item[0]);
-            body[n / 2].write(item[n / 2]);
-            body[n - 1].write(item[n - 1]);
-        }
-        4..=7 => copy_ends::<4>(body, item),
-        8..=15 => copy_ends::<8>(body, item),
-        16..=MAX_SMALL => copy_ends::<16>(body, item),
-        _ => {
+    // Longest first: the sizes most worth this path are tested first.
+    if n >= 16 {
+        if n <= MAX_SMALL {
+            copy_ends::<16>(body, item);
+        } else {
             body.write_copy_of_slice(item);
         }
+    } else if n >= 8 {
+        copy_ends::<8>(body, item);
+    } else if n >= 4 {
+        copy_ends::<4>(body, item);
+    } else if n > 0 {
+        // Bytes 0, n / 2 and n - 1 are all the bytes for n <= 3.
+        body[0].write(item[0]);
+        body[n / 2].write(item[n / 2]);
+        body[n - 1].write(item[n - 1]);
     }
     let len = dst.len() + HEADER + n;
     // SAFETY: `len` is the old length plus `HEADER + n`, and `frame` was the first
     // `HEADER + n` bytes of the spare capacity (so `len <= capacity`). Every byte of
-    // `frame` is initialised: the header is bytes `0..HEADER`, and each arm of the match
-    // writes all of `body` (`n` bytes): none for 0; bytes 0, n / 2 and n - 1 for 1 to 3,
-    // which are all of them; `copy_ends::<L>` writes `0..L` and `n - L..n`, which cover
-    // `0..n` because `n <= 2L`; the last arm writes the whole slice. So every byte up to
+    // `frame` is initialised: the header is bytes `0..HEADER`, and each branch writes all
+    // of `body` (`n` bytes): none for 0; bytes 0, n / 2 and n - 1 for 1 to 3, which are
+    // all of them; `copy_ends::<L>` writes `0..L` and `n - L..n`, which cover `0..n`
+    // because `L <= n <= 2L`; above `MAX_SMALL` the whole slice is copied. So every byte up to
     // `len` is initialised.
     unsafe { dst.set_len(len) };
 }
