@@ -269,9 +269,7 @@ impl Encoder<&[u8]> for DelimitedCodec {
 
     #[inline]
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), DelimitedError> {
-        dst.reserve(item.len() + 1);
-        dst.extend_from_slice(item);
-        dst.put_u8(self.splitter.delimiter);
+        crate::lines::put_terminated(dst, item, self.splitter.delimiter);
         Ok(())
     }
 }
