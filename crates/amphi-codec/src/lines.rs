@@ -1,7 +1,7 @@
 //! [`LinesCodec`]: UTF-8 lines ended by `\n` or `\r\n`.
 
 // One of the three modules of the crate with `unsafe` (with `read_buf` and
-// `length_delimited::small_frame`): a line the splitter saw to be ASCII skips UTF-8
+// `length_delimited::plain_frame`): a line the splitter saw to be ASCII skips UTF-8
 // validation, and `put_terminated` writes a line and its end into the room it reserved.
 #![allow(unsafe_code)]
 

@@ -28,7 +28,7 @@
 //! is trusted.
 
 // One of the three modules of the crate with `unsafe` (with `lines` and
-// `length_delimited::small_frame`); each block says why it holds.
+// `length_delimited::plain_frame`); each block says why it holds.
 #![allow(unsafe_code)]
 
 use std::io;

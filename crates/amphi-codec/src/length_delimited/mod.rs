@@ -2,7 +2,7 @@
 
 mod builder;
 mod error;
-mod small_frame;
+mod plain_frame;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -58,9 +58,9 @@ pub struct LengthDelimitedCodec {
     encode_max: usize,
     /// 4-byte big-endian field, no adjustment: the encoder's fast path.
     plain: bool,
-    /// Items shorter than this take the small-frame path: in the plain format
-    /// `min(encode_max, MAX_SMALL) + 1`, else 0 (one comparison per item instead of three).
-    small_end: usize,
+    /// Items shorter than this are framed by [`plain_frame`]: `encode_max + 1` in the plain
+    /// format, else 0 (one comparison per item instead of three).
+    plain_end: usize,
     /// The frame whose header was parsed: its length after the skip.
     pending: Option<usize>,
     /// Stream offset of the next byte in the buffer.
@@ -101,7 +101,7 @@ impl LengthDelimitedCodec {
             encode_min: 0,
             encode_max: 0,
             plain: config.field_len == 4 && config.big_endian && config.adjustment == 0,
-            small_end: 0,
+            plain_end: 0,
             pending: None,
             consumed: 0,
             frame_start: 0,
@@ -126,8 +126,8 @@ impl LengthDelimitedCodec {
             self.encode_min = usize::try_from(lowest).unwrap_or(usize::MAX);
             self.encode_max = usize::try_from(highest).unwrap_or(usize::MAX);
         }
-        self.small_end = if self.plain && self.encode_min == 0 {
-            self.encode_max.min(small_frame::MAX_SMALL) + 1
+        self.plain_end = if self.plain && self.encode_min == 0 {
+            self.encode_max.saturating_add(1)
         } else {
             0
         };
@@ -328,9 +328,9 @@ impl LengthDelimitedCodec {
         dst: &mut BytesMut,
     ) -> Result<(), LengthDelimitedEncodeError> {
         let length = item.len();
-        if length < self.small_end {
-            // Fixed-size copies instead of a call to `memcpy`.
-            small_frame::put_small_frame(dst, item);
+        if length < self.plain_end {
+            // One reserve for header and item; short items without a call to `memcpy`.
+            plain_frame::put_plain_frame(dst, item);
             return Ok(());
         }
         self.put_header(length, dst, length)?;

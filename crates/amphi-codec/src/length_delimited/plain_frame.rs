@@ -1,5 +1,8 @@
-//! The default format's encoder for small items: header and payload written into the write
-//! buffer with fixed-size copies, without a call to `memcpy`.
+//! The default format's encoder: header and payload written into the write buffer after one
+//! `reserve`, short payloads with fixed-size copies instead of a call to `memcpy`.
+//!
+//! `reserve`, `put_u32` and `extend_from_slice` would each check the capacity again and
+//! bump the length apart; here one check covers the frame.
 //!
 //! `BytesMut::extend_from_slice` copies a slice whose length is known only at run time,
 //! which compiles to a call to libc's `memcpy`; for a 16-byte item that call costs more than
@@ -8,15 +11,17 @@
 //! its last `L` bytes at the back, overlapping in the middle: each copy compiles to a load
 //! and a store. Items of 1 to 3 bytes are written byte by byte.
 
-// One of the three modules of the crate with `unsafe` (with `read_buf` and `lines`): one
-// `set_len` over bytes this function has just written.
+// One of the three modules of the crate with `unsafe` (with `read_buf` and `lines`): an
+// unchecked index into the room `reserve` made, and one `set_len` over bytes this function
+// has just written.
 #![allow(unsafe_code)]
 
 use std::mem::MaybeUninit;
 
 use bytes::BytesMut;
 
-/// Items of at most this many bytes take this path; longer ones are one `memcpy` anyway.
+/// Items of at most this many bytes are copied with fixed-size moves; longer ones with one
+/// `memcpy`.
 pub(super) const MAX_SMALL: usize = 32;
 
 /// The default format's header: a 4-byte big-endian length.
@@ -25,23 +30,24 @@ const HEADER: usize = 4;
 /// Appends a frame of the default format: `item.len()` as a 4-byte big-endian length, then
 /// `item`.
 ///
-/// Meant for items of at most [`MAX_SMALL`] bytes (the caller checks the frame limits);
-/// longer ones (up to `u32::MAX`) are still written correctly, with one `memcpy`.
+/// For items of up to `u32::MAX` bytes (the caller checks the frame limits).
 ///
-/// Cost: `reserve(4 + item.len())` (allocates only when the buffer lacks the room), then
-/// the header store and at most three fixed-size loads and stores of the item, no call.
+/// Cost: `reserve(4 + item.len())` (allocates only when the buffer lacks the room), the
+/// header store, then for at most [`MAX_SMALL`] bytes at most three fixed-size loads and
+/// stores of the item, no call; for a longer item one `memcpy`.
 #[inline(always)]
-pub(super) fn put_small_frame(dst: &mut BytesMut, item: &[u8]) {
+pub(super) fn put_plain_frame(dst: &mut BytesMut, item: &[u8]) {
     let n = item.len();
     dst.reserve(HEADER + n);
     let spare = dst.spare_capacity_mut();
     debug_assert!(spare.len() >= HEADER + n);
-    // SAFETY: `reserve(HEADER + n)` returned, so the spare capacity is at least
-    // `HEADER + n` bytes (`reserve`'s contract; it panics or aborts otherwise). The range
+    // SAFETY: `HEADER + n` does not overflow (a slice holds at most `isize::MAX` bytes),
+    // and `reserve(HEADER + n)` returned, so the spare capacity is at least `HEADER + n`
+    // bytes (`reserve`'s contract; it panics or aborts otherwise). The range
     // is in bounds; the unchecked index spares a second comparison that the compiler
     // cannot drop across `reserve`'s out-of-line growth path.
     let frame = unsafe { spare.get_unchecked_mut(..HEADER + n) };
-    // `n <= MAX_SMALL` in practice; the encoder checked it against the field's range.
+    // `n <= u32::MAX`: the encoder checked it against the field's range.
     debug_assert!(u32::try_from(n).is_ok());
     frame[..HEADER].write_copy_of_slice(&(n as u32).to_be_bytes());
     let body = &mut frame[HEADER..];
@@ -107,7 +113,7 @@ mod tests {
 
             // Into an empty buffer.
             let mut dst = BytesMut::new();
-            put_small_frame(&mut dst, item);
+            put_plain_frame(&mut dst, item);
             assert_eq!(&dst[..], &expected[..], "length {n}, empty buffer");
 
             // Into a buffer that already holds bytes and has an odd amount of room, from
@@ -116,7 +122,7 @@ mod tests {
             for room in [0, 1, 3, 5, 7, 17, 33, 41] {
                 let mut dst = BytesMut::with_capacity(3 + room);
                 dst.extend_from_slice(b"abc");
-                put_small_frame(&mut dst, item);
+                put_plain_frame(&mut dst, item);
                 assert_eq!(&dst[..3], b"abc", "length {n}, room {room}");
                 assert_eq!(&dst[3..], &expected[..], "length {n}, room {room}");
             }
@@ -126,7 +132,7 @@ mod tests {
             let mut dst = BytesMut::with_capacity(9);
             dst.extend_from_slice(b"kept!abc");
             let kept = dst.split_to(5);
-            put_small_frame(&mut dst, item);
+            put_plain_frame(&mut dst, item);
             assert_eq!(&kept[..], b"kept!");
             assert_eq!(&dst[..3], b"abc", "length {n}, shared allocation");
             assert_eq!(&dst[3..], &expected[..], "length {n}, shared allocation");
@@ -141,8 +147,8 @@ mod tests {
 
             // Two frames back to back, the second after an odd-length first one.
             let mut dst = BytesMut::with_capacity(7);
-            put_small_frame(&mut dst, &source[..n / 2 + 1]);
-            put_small_frame(&mut dst, item);
+            put_plain_frame(&mut dst, &source[..n / 2 + 1]);
+            put_plain_frame(&mut dst, item);
             let mut both = plain_frame(&source[..n / 2 + 1]);
             both.extend_from_slice(&expected);
             assert_eq!(&dst[..], &both[..], "length {n}, after a frame");
