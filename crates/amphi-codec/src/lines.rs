@@ -262,3 +262,48 @@ impl From<io::Error> for LinesError {
         Self::Io(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_terminated_writes_item_then_end_into_any_buffer() {
+        // Distinct bytes, so a byte copied to the wrong offset shows.
+        let source: Vec<u8> = (0..600u32).map(|i| (i % 251) as u8).collect();
+        for n in (0..=40).chain([79, 80, 81, 255, 256, 257, 599]) {
+            let item = &source[..n];
+            let mut expected = item.to_vec();
+            expected.push(b'|');
+            // Into an empty buffer, and after a prefix with no room, some, or plenty.
+            let mut dst = BytesMut::new();
+            put_terminated(&mut dst, item, b'|');
+            assert_eq!(&dst[..], &expected[..], "length {n}, empty buffer");
+            for room in [0, 1, n, n + 1, n + 2, 2 * n + 7] {
+                let mut dst = BytesMut::with_capacity(3 + room);
+                dst.extend_from_slice(b"abc");
+                put_terminated(&mut dst, item, b'|');
+                assert_eq!(&dst[..3], b"abc", "length {n}, room {room}");
+                assert_eq!(&dst[3..], &expected[..], "length {n}, room {room}");
+            }
+            // A buffer that shares its allocation with a live handle.
+            let mut dst = BytesMut::with_capacity(9);
+            dst.extend_from_slice(b"kept!abc");
+            let kept = dst.split_to(5);
+            put_terminated(&mut dst, item, b'|');
+            assert_eq!(&kept[..], b"kept!");
+            assert_eq!(&dst[..3], b"abc", "length {n}, shared allocation");
+            assert_eq!(&dst[3..], &expected[..], "length {n}, shared allocation");
+        }
+    }
+
+    #[test]
+    fn the_lines_encoder_ends_each_line_with_a_newline() {
+        let mut codec = LinesCodec::new();
+        let mut dst = BytesMut::new();
+        codec.encode("one", &mut dst).unwrap();
+        codec.encode(String::from("two"), &mut dst).unwrap();
+        codec.encode("", &mut dst).unwrap();
+        assert_eq!(&dst[..], b"one\ntwo\n\n");
+    }
+}

@@ -104,10 +104,11 @@ mod tests {
     }
 
     #[test]
-    fn small_frames_match_the_plain_path_for_every_length() {
-        // Distinct bytes, so a byte copied to the wrong offset shows.
-        let source: Vec<u8> = (1..=64u8).collect();
-        for n in 0..=40 {
+    fn frames_match_the_plain_path_for_every_length() {
+        // Distinct bytes (mod 251), so a byte copied to the wrong offset shows. Every length
+        // around the fixed-size moves, then a few that take `memcpy`.
+        let source: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8 + 1).collect();
+        for n in (0..=40).chain([63, 64, 65, 255, 256, 257, 4095, 4096, 4097]) {
             let item = &source[..n];
             let expected = plain_frame(item);
 
