@@ -43,8 +43,10 @@ fn summary(rates: &mut [f64]) -> (f64, f64, f64, f64) {
 /// The copies a buffered encoder makes, without a framer (see the module docs).
 fn two_copies(row: &Row, payload: &[u8], out: &mut Vec<u8>) {
     const MARK: usize = 16 * 1024;
-    let mut buf: Vec<u8> = Vec::with_capacity(MARK + payload.len() + 5);
     let line = row.lines.as_ref().map(|lines| lines.line.as_bytes());
+    // Room for the mark and one more item, so that it never reallocates.
+    let item = line.map_or(payload.len() + 4, |line| line.len() + 1);
+    let mut buf: Vec<u8> = Vec::with_capacity(MARK + item);
     for _ in 0..row.count {
         match line {
             Some(line) => {

@@ -258,6 +258,11 @@ impl Encoder<Bytes> for DelimitedCodec {
     /// then the delimiter.
     #[inline]
     fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), DelimitedError> {
+        if item.len() < crate::MIN_QUEUED_CHUNK || dst.copies_chunks() {
+            // Copied anyway: item and delimiter after one capacity check.
+            crate::lines::put_terminated(dst.bytes_mut(), &item, self.splitter.delimiter);
+            return Ok(());
+        }
         dst.push_chunk(item);
         dst.bytes_mut().put_u8(self.splitter.delimiter);
         Ok(())
@@ -315,5 +320,49 @@ impl Error for DelimitedError {
 impl From<io::Error> for DelimitedError {
     fn from(err: io::Error) -> Self {
         Self::Io(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything `buf` holds, in write order.
+    fn flatten(mut buf: WriteBuf) -> Vec<u8> {
+        let mut out = Vec::new();
+        while buf.has_remaining() {
+            out.extend_from_slice(buf.chunk());
+            let n = buf.chunk().len();
+            buf.advance(n);
+        }
+        out
+    }
+
+    #[test]
+    fn owned_items_are_copied_short_and_queued_long_each_with_its_delimiter() {
+        let long = Bytes::from(vec![b'x'; crate::MIN_QUEUED_CHUNK]);
+        for copies in [false, true] {
+            let mut codec = DelimitedCodec::new(b';');
+            let mut buf = WriteBuf::new();
+            if copies {
+                buf.copy_chunks_from_now_on();
+            }
+            codec
+                .encode_to(Bytes::from_static(b"ab"), &mut buf)
+                .unwrap();
+            codec.encode_to(long.clone(), &mut buf).unwrap();
+            codec.encode(&b"c"[..], buf.bytes_mut()).unwrap();
+            codec.encode_to(Bytes::new(), &mut buf).unwrap();
+            // Queued: the bytes before the long item, then the item itself.
+            assert_eq!(
+                buf.queued_chunks(),
+                if copies { 0 } else { 2 },
+                "copies {copies}"
+            );
+            let mut expected = b"ab;".to_vec();
+            expected.extend_from_slice(&long);
+            expected.extend_from_slice(b";c;;");
+            assert_eq!(flatten(buf), expected, "copies {copies}");
+        }
     }
 }

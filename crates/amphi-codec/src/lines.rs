@@ -1,6 +1,6 @@
 //! [`LinesCodec`]: UTF-8 lines ended by `\n` or `\r\n`.
 
-// One of the three modules of the crate with `unsafe` (with `read_buf` and
+// One of the four modules of the crate with `unsafe` (with `read_buf`, `scan` and
 // `length_delimited::plain_frame`): a line the splitter saw to be ASCII skips UTF-8
 // validation, and `put_terminated` writes a line and its end into the room it reserved.
 #![allow(unsafe_code)]
@@ -155,8 +155,9 @@ pub(crate) fn put_terminated(dst: &mut BytesMut, item: &[u8], end: u8) {
     dst.reserve(n + 1);
     let spare = dst.spare_capacity_mut();
     debug_assert!(spare.len() > n);
-    // SAFETY: `reserve(n + 1)` returned, so the spare capacity holds at least `n + 1`
-    // bytes: the range is in bounds (the unchecked index spares a comparison that the
+    // SAFETY: `n + 1` does not overflow (a slice holds at most `isize::MAX` bytes), and
+    // `reserve(n + 1)` returned, so the spare capacity holds at least `n + 1` bytes: the
+    // range is in bounds (the unchecked index spares a comparison that the
     // compiler cannot drop across `reserve`'s out-of-line growth path).
     let frame = unsafe { spare.get_unchecked_mut(..n + 1) };
     frame[..n].write_copy_of_slice(item);

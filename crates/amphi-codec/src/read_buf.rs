@@ -27,7 +27,7 @@
 //! proves `data` is in the same allocation. Nothing of an allocation that `reserve` made
 //! is trusted.
 
-// One of the three modules of the crate with `unsafe` (with `lines` and
+// One of the four modules of the crate with `unsafe` (with `lines`, `scan` and
 // `length_delimited::plain_frame`); each block says why it holds.
 #![allow(unsafe_code)]
 

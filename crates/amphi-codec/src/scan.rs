@@ -7,7 +7,8 @@
 //! elsewhere) and does both. It looks at the first [`SHORT`] bytes only: on longer frames
 //! `memchr`'s vector loop is faster, and the caller goes on with it.
 
-// One of the modules of the crate with `unsafe`: the SSE2 intrinsics.
+// One of the four modules of the crate with `unsafe` (with `read_buf`, `lines` and
+// `length_delimited::plain_frame`): the SSE2 intrinsics.
 #![allow(unsafe_code)]
 
 /// How many bytes [`scan_short`] looks at.

@@ -80,6 +80,16 @@ fn a_zero_mark_is_taken_as_one_and_writes_before_every_item() {
 }
 
 #[test]
+fn a_framed_stream_takes_a_zero_mark_as_one_too() {
+    let mut framed = amphi_codec::Framed::new(GatedWriter::default(), LengthDelimitedCodec::new());
+    assert_eq!(framed.high_water_mark(), DEFAULT_HIGH_WATER_MARK);
+    framed.set_high_water_mark(0);
+    assert_eq!(framed.high_water_mark(), 1);
+    framed.set_high_water_mark(4096);
+    assert_eq!(framed.high_water_mark(), 4096);
+}
+
+#[test]
 fn queued_chunks_count_toward_the_mark_and_go_out_in_vectored_writes() {
     let mut sink = FramedWrite::new(
         support::ChunkedWriter::new(vec![usize::MAX], true, false),

@@ -382,3 +382,33 @@ fn encoder_refuses_everything_when_no_length_is_expressible() {
     );
     assert!(dst.is_empty());
 }
+
+#[test]
+fn the_encoder_follows_a_maximum_changed_after_construction() {
+    use amphi_codec::{Encoder, LengthDelimitedEncodeError};
+    let mut codec = LengthDelimitedCodec::new();
+    let mut dst = bytes::BytesMut::new();
+    // Shrunk: the default format's fast path refuses what the new maximum forbids, short
+    // items (fixed-size moves) and long ones (one copy) alike.
+    codec.set_max_frame_length(10);
+    codec.encode(&[1u8; 10][..], &mut dst).unwrap();
+    assert_eq!(&dst[..4], &10u32.to_be_bytes());
+    for len in [11usize, 40, 5000] {
+        let err = codec.encode(&vec![2u8; len][..], &mut dst).unwrap_err();
+        assert!(
+            matches!(err, LengthDelimitedEncodeError::ItemTooLong { length, max: 10 } if length == len),
+            "{err:?}"
+        );
+    }
+    assert_eq!(dst.len(), 14, "nothing written on error");
+    // Grown again: accepted, and framed as before.
+    codec.set_max_frame_length(8 * 1024 * 1024);
+    codec.encode(&vec![3u8; 5000][..], &mut dst).unwrap();
+    assert_eq!(dst.len(), 14 + 4 + 5000);
+    assert_eq!(&dst[14..18], &5000u32.to_be_bytes());
+    // Zero: only empty items.
+    codec.set_max_frame_length(0);
+    codec.encode(&[][..], &mut dst).unwrap();
+    assert!(codec.encode(&[4u8][..], &mut dst).is_err());
+    assert_eq!(&dst[dst.len() - 4..], &0u32.to_be_bytes());
+}

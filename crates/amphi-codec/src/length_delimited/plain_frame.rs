@@ -11,7 +11,7 @@
 //! its last `L` bytes at the back, overlapping in the middle: each copy compiles to a load
 //! and a store. Items of 1 to 3 bytes are written byte by byte.
 
-// One of the three modules of the crate with `unsafe` (with `read_buf` and `lines`): an
+// One of the four modules of the crate with `unsafe` (with `read_buf`, `lines` and `scan`): an
 // unchecked index into the room `reserve` made, and one `set_len` over bytes this function
 // has just written.
 #![allow(unsafe_code)]
