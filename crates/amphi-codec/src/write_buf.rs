@@ -264,7 +264,14 @@ impl Buf for WriteBuf {
             self.queued_len -= front.len();
             self.queued.pop_front();
         }
-        self.tail.advance(cnt);
+        if cnt == self.tail.len() {
+            // All written (the common case after a write): keep the buffer's memory from
+            // its start, so that the next item needs no reclaim. `advance` would move the
+            // start to the end, leaving no room, and the next `reserve` would move it back.
+            self.tail.clear();
+        } else {
+            self.tail.advance(cnt);
+        }
     }
 }
 
@@ -400,6 +407,31 @@ mod tests {
         assert_eq!(flat.len(), 1 + 5000 + 2);
         assert_eq!(&flat[..2], b"bc");
         assert_eq!(&flat[5001..], b"de");
+    }
+
+    #[test]
+    fn writing_everything_keeps_the_memory_from_its_start() {
+        let mut buf = WriteBuf::new();
+        buf.bytes_mut().reserve(64);
+        buf.bytes_mut().put_slice(&[1; 40]);
+        let start = buf.tail().as_ptr();
+        let capacity = buf.tail().capacity();
+        buf.advance(40);
+        assert!(buf.is_empty());
+        assert_eq!(
+            buf.tail().capacity(),
+            capacity,
+            "no room lost to the written bytes"
+        );
+        buf.bytes_mut().put_slice(&[2; 40]);
+        assert_eq!(
+            buf.tail().as_ptr(),
+            start,
+            "the next bytes go where the first went"
+        );
+        // A partial write still moves the start past what was written.
+        buf.advance(10);
+        assert_eq!(&buf.tail()[..], &[2; 30][..]);
     }
 
     #[test]
