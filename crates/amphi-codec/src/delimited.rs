@@ -258,7 +258,7 @@ impl Encoder<Bytes> for DelimitedCodec {
     /// then the delimiter.
     #[inline]
     fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), DelimitedError> {
-        if item.len() < crate::MIN_QUEUED_CHUNK || dst.copies_chunks() {
+        if dst.would_copy(item.len()) {
             // Copied anyway: item and delimiter after one capacity check.
             crate::lines::put_terminated(dst.bytes_mut(), &item, self.splitter.delimiter);
             return Ok(());

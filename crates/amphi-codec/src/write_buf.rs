@@ -147,7 +147,7 @@ impl WriteBuf {
     /// written part can be reclaimed: about one per thousand headers). A copied chunk costs
     /// what `extend_from_slice` does.
     pub fn push_chunk(&mut self, chunk: Bytes) {
-        if chunk.len() < MIN_QUEUED_CHUNK || self.copy_chunks {
+        if self.would_copy(chunk.len()) {
             self.tail.extend_from_slice(&chunk);
             return;
         }
@@ -206,6 +206,13 @@ impl WriteBuf {
     #[inline]
     pub(crate) fn copies_chunks(&self) -> bool {
         self.copy_chunks
+    }
+
+    /// Whether [`push_chunk`](Self::push_chunk) would copy a chunk of `len` bytes rather
+    /// than queue it: an encoder that knows so can copy it with its framing in one go.
+    #[inline]
+    pub(crate) fn would_copy(&self, len: usize) -> bool {
+        len < MIN_QUEUED_CHUNK || self.copy_chunks
     }
 }
 

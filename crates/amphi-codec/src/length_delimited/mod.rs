@@ -346,7 +346,7 @@ impl LengthDelimitedCodec {
         item: Bytes,
         dst: &mut WriteBuf,
     ) -> Result<(), LengthDelimitedEncodeError> {
-        if item.len() < crate::MIN_QUEUED_CHUNK {
+        if dst.would_copy(item.len()) {
             return self.encode_slice(&item, dst.bytes_mut());
         }
         self.put_header(item.len(), dst.bytes_mut(), 0)?;
