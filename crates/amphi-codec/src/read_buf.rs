@@ -3,14 +3,16 @@
 //!
 //! `futures-io` readers need an initialised `&mut [u8]`. Zeroing the spare capacity before
 //! every read costs as much as the read itself on large frames (tokio#3417), so this module
-//! remembers which address range of the current allocation it has already initialised.
+//! remembers which address range of the current allocation it has already initialised,
+//! and zeroes only the part of the room that a read is handed: a buffer that `reserve`
+//! grew to 112 KiB for a 64 KiB frame zeroes the 64 KiB the frame fills, not 112.
 //!
 //! Two handles share one allocation:
 //!
 //! - `data`: the received bytes not yet decoded, handed to the decoder; its capacity ends
 //!   where `spare` starts;
 //! - `spare`: the room for the next read (length 0), never handed out. It keeps the
-//!   allocation alive, and its whole capacity lies in `region`.
+//!   allocation alive; the part of its capacity a read is handed lies in `region`.
 //!
 //! `region` is an address range of the allocation that `spare` keeps alive, every byte of
 //! which has been written (zeroed by us, or received) and has been reachable since only
@@ -90,30 +92,29 @@ fn capacity_range(buf: &BytesMut) -> Range<usize> {
     start..start + buf.capacity()
 }
 
+/// The addresses of `bytes`.
+fn capacity_range_of(bytes: &[std::mem::MaybeUninit<u8>]) -> Range<usize> {
+    let start = bytes.as_ptr() as usize;
+    start..start + bytes.len()
+}
+
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// Writes zeroes over `buf`'s spare capacity, except the addresses in `known`; returns how
-/// many bytes it zeroed.
-fn zero_spare_outside(buf: &mut BytesMut, known: Option<&Range<usize>>) -> usize {
-    let spare = buf.spare_capacity_mut();
-    let start = spare.as_ptr() as usize;
-    let end = start + spare.len();
-    // The part of `spare` before and after `known`, as offsets into it.
-    let (head, tail) = match known {
-        Some(k) if k.start < end && start < k.end => {
-            (k.start.saturating_sub(start), end.min(k.end) - start)
-        }
-        _ => (spare.len(), spare.len()),
-    };
-    for byte in &mut spare[..head] {
+/// The addresses in both ranges, if any.
+fn intersection(a: &Range<usize>, b: &Range<usize>) -> Option<Range<usize>> {
+    let both = a.start.max(b.start)..a.end.min(b.end);
+    (!both.is_empty()).then_some(both)
+}
+
+/// Writes zeroes over `bytes`; returns how many it wrote.
+#[cold]
+fn zero(bytes: &mut [std::mem::MaybeUninit<u8>]) -> usize {
+    for byte in &mut *bytes {
         byte.write(0);
     }
-    for byte in &mut spare[tail..] {
-        byte.write(0);
-    }
-    head + (spare.len() - tail)
+    bytes.len()
 }
 
 impl ReadBuf {
@@ -159,23 +160,26 @@ impl ReadBuf {
 
     /// Reads once from `io` into the buffer; `Ok(0)` is end of stream.
     ///
-    /// `frame_remaining` (from the decoder) and `large_frames` (the last frame was at least
-    /// [`MIN_READ`] bytes) end the read where the decoder's next step ends.
+    /// `frame_remaining` (from the decoder) and `stride` (the bytes the last frame took, 0
+    /// before the first) decide where the read ends: where the decoder's next step ends
+    /// for frames of at least [`MIN_READ`] bytes, else on a frame boundary if the frames
+    /// so far were of one size, else at the end of the room.
     pub(crate) fn poll_read_from<R>(
         &mut self,
         cx: &mut Context<'_>,
         io: &mut R,
         frame_remaining: Option<usize>,
-        large_frames: bool,
+        stride: usize,
     ) -> Poll<io::Result<usize>>
     where
         R: AsyncRead + Unpin + ?Sized,
     {
         // Large frames: read just what the decoder needs (the header, then the rest of the
         // frame), so the buffer ends on a frame boundary and the next frame starts at the
-        // front of the room instead of being moved there. Small frames: fill the room.
+        // front of the room instead of being moved there. Small frames: fill the room, or
+        // as many whole frames of `stride` bytes as fit in it (below).
         let exact = frame_remaining
-            .filter(|&rest| rest > 0 && (large_frames || self.data.len() + rest >= MIN_READ));
+            .filter(|&rest| rest > 0 && (stride >= MIN_READ || self.data.len() + rest >= MIN_READ));
         if self.spare.capacity() < MIN_READ {
             // A partial frame that fills half the room would be moved again and again:
             // make the room larger (still bounded by what the peer keeps sending).
@@ -202,19 +206,28 @@ impl ReadBuf {
             self.refill(rest, false);
         }
         let room = self.spare.capacity();
+        let len = match (exact, frame_remaining) {
+            (Some(rest), _) => rest.min(room),
+            // If the next frames are as long as the last one (`stride`), end the read on a
+            // frame boundary, so that the next refill has no partial frame to move to the
+            // front of the buffer: 4 KiB frames in a 16 KiB room left 4084 bytes to move on
+            // every refill, a third of the bytes read (+9% on `decode/4KiB`, interleaved).
+            // The read loses less than one frame of room, and no more than half of it.
+            (None, Some(rest)) if stride > 0 && rest < room => {
+                let whole = rest + (room - rest) / stride * stride;
+                if whole >= room / 2 { whole } else { room }
+            }
+            _ => room,
+        };
+        self.init_room(len);
         let ptr = self.spare.spare_capacity_mut().as_mut_ptr().cast::<u8>();
         // SAFETY: `spare` has length 0, so its spare capacity is its whole capacity,
-        // `room` bytes from `ptr`, owned by this handle alone (`BytesMut` hands out
-        // disjoint regions). `refill` made that capacity lie inside `region`, and since
-        // then `spare` only shrank from the front (`split_to`), so every byte is
-        // initialised (module docs). The slice is used only by the `poll_read` below,
-        // before `spare` is touched again.
-        let dst = unsafe { std::slice::from_raw_parts_mut(ptr, room) };
-        let dst = match exact {
-            Some(rest) if rest < room => &mut dst[..rest],
-            _ => dst,
-        };
-        let room = dst.len();
+        // `room >= len` bytes from `ptr`, owned by this handle alone (`BytesMut` hands out
+        // disjoint regions). `init_room` just made the first `len` of them lie inside
+        // `region`, so every one is initialised (module docs). The slice is used only by
+        // the `poll_read` below, before `spare` is touched again.
+        let dst = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
+        let room = len;
         let n = match Pin::new(io).poll_read(cx, dst) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
@@ -236,8 +249,37 @@ impl ReadBuf {
         Poll::Ready(Ok(n))
     }
 
-    /// Makes `spare` at least `want` bytes of initialised room after `data`: by moving
-    /// `data` to the front of its allocation, or (if `allocate`) by a new allocation.
+    /// Makes the first `len` bytes of `spare`'s capacity (at most all of it) initialised:
+    /// zeroes those past `region` and extends `region` over them.
+    #[inline]
+    fn init_room(&mut self, len: usize) {
+        let spare = self.spare.spare_capacity_mut();
+        let start = spare.as_ptr() as usize;
+        let end = start + len;
+        let _zeroed = match &mut self.region {
+            Some(region) if region.start <= start && end <= region.end => 0,
+            // `region` ends inside the room (or where it starts): zero the rest.
+            Some(region) if region.start <= start && start <= region.end => {
+                let zeroed = zero(&mut spare[region.end - start..len]);
+                region.end = end;
+                zeroed
+            }
+            // Nothing of the room is known: `region` is the room alone from now on.
+            region => {
+                *region = Some(start..end);
+                zero(&mut spare[..len])
+            }
+        };
+        #[cfg(test)]
+        {
+            self.zeroed += _zeroed;
+        }
+    }
+
+    /// Makes `spare` at least `want` bytes of room after `data`: by moving `data` to the
+    /// front of its allocation, or (if `allocate`) by a new allocation. The room is
+    /// initialised as far as `region` reaches; [`init_room`](Self::init_room) zeroes the
+    /// rest when a read is handed it.
     /// Without `allocate` the room may stay smaller, but never below [`MIN_READ`]: if
     /// `data` had moved to another allocation (a decoder or caller replaced it), the room
     /// `spare` held went with the old one, and a read into no room would return `Ok(0)`,
@@ -254,10 +296,11 @@ impl ReadBuf {
                 .as_ref()
                 .is_some_and(|r| overlaps(r, &data_range));
         // The addresses that may be reused without zeroing: all of `region`, or if other
-        // code had `data`, only the room `spare` held (never handed out, inside `region`).
+        // code had `data`, only the part of `region` in the room `spare` held (never
+        // handed out).
         let mut known = match self.region.take() {
             Some(_) if !data_known => None,
-            Some(_) if self.exposed => Some(capacity_range(&spare)),
+            Some(region) if self.exposed => intersection(&region, &capacity_range(&spare)),
             region => region,
         };
         // When `data` is empty it becomes `spare` itself; otherwise this is O(1) if the
@@ -277,15 +320,23 @@ impl ReadBuf {
                 }
             }
         }
-        // Bytes below `len` are received bytes; the room after them is zeroed where it is
-        // not known. All of the capacity is then initialised, and reachable only here.
-        let _zeroed = zero_spare_outside(&mut self.data, known.as_ref());
-        #[cfg(test)]
-        {
-            self.zeroed += _zeroed;
+        // Bytes below `len` are received bytes, and `known` addresses are initialised. A
+        // gap between the two is zeroed now; the room past `known` only when a read is
+        // handed it (`init_room`), so a growing buffer zeroes what the peer fills, not what
+        // `reserve` rounded the allocation up to.
+        let start = self.data.as_ptr() as usize;
+        let spare = self.data.spare_capacity_mut();
+        let room = capacity_range_of(spare);
+        let mut end = room.start;
+        if let Some(k) = known.as_ref().and_then(|k| intersection(k, &room)) {
+            let _zeroed = zero(&mut spare[..k.start - room.start]);
+            #[cfg(test)]
+            {
+                self.zeroed += _zeroed;
+            }
+            end = k.end;
         }
-        let range = capacity_range(&self.data);
-        self.region = (!range.is_empty()).then_some(range);
+        self.region = (end > start).then_some(start..end);
         self.exposed = false;
         let len = self.data.len();
         self.spare = self.data.split_off(len);
@@ -310,7 +361,7 @@ mod tests {
         let mut out = Vec::new();
         block_on(async {
             loop {
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, false))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, 0))
                     .await
                     .unwrap();
                 if n == 0 {
@@ -337,7 +388,7 @@ mod tests {
             loop {
                 let have = buf.data().len();
                 let rest = frame - have % frame;
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), MIN_READ))
                     .await
                     .unwrap();
                 if n == 0 {
@@ -370,7 +421,7 @@ mod tests {
         block_on(async {
             loop {
                 let rest = frame - buf.data().len();
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), MIN_READ))
                     .await
                     .unwrap();
                 largest = largest.max(buf.data().capacity() + buf.spare.capacity());
@@ -406,6 +457,55 @@ mod tests {
         assert!(
             exposed >= (frames - 2) * frame,
             "zeroed only {exposed} bytes for {frames} reused frames of {frame}"
+        );
+    }
+
+    #[test]
+    fn a_growing_buffer_zeroes_what_reads_fill_not_what_reserve_rounded_up_to() {
+        // A fresh buffer grows to 112 KiB for 64 KiB frames (`reserve` doubles); only the
+        // frame and the first read's room are zeroed.
+        let frame = 65_536 / SCALE as usize;
+        let (zeroed, largest) = zeroed_for(4, frame, true);
+        assert!(
+            zeroed <= frame + MIN_READ,
+            "zeroed {zeroed} bytes for frames of {frame} (capacity {largest})"
+        );
+    }
+
+    #[test]
+    fn reads_end_on_frame_boundaries_once_frames_are_of_one_size() {
+        let frame = 4100;
+        let frames = (40 / SCALE as usize).max(4);
+        let input: Vec<u8> = (0..frames * frame).map(|i| (i % 251) as u8).collect();
+        let mut reader = &input[..];
+        let mut buf = ReadBuf::from_bytes(BytesMut::new());
+        let mut stride = 0;
+        let mut out = Vec::new();
+        let mut reads = 0;
+        block_on(async {
+            loop {
+                let rest = frame - buf.data().len() % frame;
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), stride))
+                    .await
+                    .unwrap();
+                if n == 0 {
+                    break;
+                }
+                reads += 1;
+                if stride > 0 {
+                    assert_eq!(buf.data().len() % frame, 0, "read {reads} ended mid-frame");
+                }
+                while buf.data().len() >= frame {
+                    let data = buf.data_mut_keeping_init(KeepsInit::new());
+                    out.extend_from_slice(&data.split_to(frame));
+                    stride = frame;
+                }
+            }
+        });
+        assert_eq!(out, input);
+        assert!(
+            reads < frames,
+            "{reads} reads for {frames} frames: not one per frame"
         );
     }
 
@@ -541,7 +641,7 @@ mod tests {
         block_on(async {
             while buf.data().len() < frame {
                 let rest = frame - buf.data().len();
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), true))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, Some(rest), MIN_READ))
                     .await
                     .unwrap();
                 assert!(n > 0, "read 0 with {rest} bytes of the frame to come");
@@ -560,7 +660,7 @@ mod tests {
         let mut total = 0;
         block_on(async {
             loop {
-                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, false))
+                let n = poll_fn(|cx| buf.poll_read_from(cx, &mut reader, None, 0))
                     .await
                     .unwrap();
                 if n == 0 {

@@ -9,7 +9,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
-use crate::read_buf::{MIN_READ, ReadBuf};
+use crate::read_buf::ReadBuf;
 use crate::write_buf::{MAX_SLICES, MIN_QUEUED_CHUNK, WriteBuf, io_slice};
 use crate::write_through::WriteThrough;
 
@@ -48,9 +48,12 @@ pub(crate) struct ReadHalf {
     readable: bool,
     /// The transport said end of stream; `decode_eof` drains the rest.
     eof: bool,
-    /// The last frame took at least `MIN_READ` bytes: reads stop where the decoder's next
-    /// step ends (see `ReadBuf::poll_read_from`).
-    large_frames: bool,
+    /// Bytes the last frame took off the buffer (header included), for the size of the
+    /// next read (see `ReadBuf::poll_read_from`); 0 before the first frame.
+    stride: usize,
+    /// Bytes taken off the buffer since the last frame (a header decoded before its
+    /// payload arrived).
+    taken: usize,
     state: ReadState,
 }
 
@@ -62,7 +65,8 @@ impl ReadHalf {
             buf,
             readable,
             eof: false,
-            large_frames: false,
+            stride: 0,
+            taken: 0,
             state: ReadState::Open,
         }
     }
@@ -100,10 +104,12 @@ impl ReadHalf {
                 } else {
                     codec.decode(src)
                 };
+                self.taken = self
+                    .taken
+                    .saturating_add(before.saturating_sub(self.buf.data().len()));
                 match decoded {
                     Ok(Some(frame)) => {
-                        self.large_frames =
-                            before.saturating_sub(self.buf.data().len()) >= MIN_READ;
+                        self.stride = std::mem::take(&mut self.taken);
                         return Poll::Ready(Some(Ok(frame)));
                     }
                     Ok(None) if self.eof => {
@@ -122,7 +128,7 @@ impl ReadHalf {
             let frame_remaining = codec.frame_remaining(self.buf.data());
             match self
                 .buf
-                .poll_read_from(cx, io, frame_remaining, self.large_frames)
+                .poll_read_from(cx, io, frame_remaining, self.stride)
             {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(n)) => {
