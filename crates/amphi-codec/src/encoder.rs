@@ -54,7 +54,7 @@ pub trait Encoder<Item> {
     ///
     ///     fn encode_to(&mut self, item: Bytes, dst: &mut WriteBuf) -> Result<(), Self::Error> {
     ///         dst.bytes_mut().put_u16(short_len(&item)?);
-    ///         dst.push_chunk(item); // no copy from 4 KiB up
+    ///         dst.push_chunk(item); // no copy from 8 KiB up
     ///         Ok(())
     ///     }
     /// }
@@ -64,8 +64,8 @@ pub trait Encoder<Item> {
     /// }
     ///
     /// let mut buf = WriteBuf::new();
-    /// Short.encode_to(Bytes::from(vec![1; 5000]), &mut buf).unwrap();
-    /// assert_eq!(buf.len(), 5002);
+    /// Short.encode_to(Bytes::from(vec![1; 10_000]), &mut buf).unwrap();
+    /// assert_eq!(buf.len(), 10_002);
     /// assert_eq!(buf.queued_chunks(), 2);
     /// ```
     ///

@@ -25,7 +25,7 @@ use crate::write_buf::WriteBuf;
 /// mark, or on flush, vectored while payloads are queued.
 ///
 /// Long borrowed payloads: while items are long (those sent since `poll_ready` or
-/// `poll_flush` last wrote the buffer averaged at least the mark, and 4 KiB, or did a few
+/// `poll_flush` last wrote the buffer averaged at least the mark, and 8 KiB, or did a few
 /// rounds ago), a `&[u8]` payload that long is written from `start_send` itself, right
 /// after a `poll_ready`, behind what the buffer holds, for as long as the transport takes
 /// it without waiting ([`Encoder::encode_through`]); the rest is copied into the buffer.

@@ -53,7 +53,7 @@
 //!   `BytesMut` payloads of [`MIN_QUEUED_CHUNK`] bytes or more are queued as they are and
 //!   written together with their headers by one vectored write: a large frame is copied
 //!   once, into the transport, where the peers copy it twice.
-//! - A borrowed `&[u8]` payload at least as long as the high-water mark (and 4 KiB) is not
+//! - A borrowed `&[u8]` payload at least as long as the high-water mark (and 8 KiB) is not
 //!   copied into the buffer either once the writer has seen such items (the first of a
 //!   run is): `start_send` writes it to the transport right away, behind the bytes
 //!   buffered before it, for as long as the transport takes it without waiting (as

@@ -13,7 +13,7 @@ use crate::write_buf::WriteBuf;
 /// buffer, it is copied twice (there, then into the transport); written through, once. A
 /// framed writer offers this right after a `poll_ready` while its items are long, for
 /// payloads of at least [`min`](WriteThrough::min) bytes (its high-water mark, and at least
-/// 4 KiB): shorter ones are better gathered in the buffer into fewer writes.
+/// 8 KiB): shorter ones are better gathered in the buffer into fewer writes.
 ///
 /// ```
 /// use amphi_codec::{Encoder, LengthDelimitedCodec, WriteBuf, WriteThrough};

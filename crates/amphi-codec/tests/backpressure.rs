@@ -95,22 +95,22 @@ fn queued_chunks_count_toward_the_mark_and_go_out_in_vectored_writes() {
         support::ChunkedWriter::new(vec![usize::MAX], true, false),
         LengthDelimitedCodec::new(),
     );
-    sink.set_high_water_mark(12_000);
-    let payload = Bytes::from(vec![1u8; 5000]);
+    sink.set_high_water_mark(24_000);
+    let payload = Bytes::from(vec![1u8; 10_000]);
     for _ in 0..2 {
         assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
         Pin::new(&mut sink).start_send(payload.clone()).unwrap();
     }
-    // Nothing written yet: 10008 bytes held, the payloads among them uncopied.
-    assert_eq!(sink.write_buffer().len(), 10_008);
+    // Nothing written yet: 20008 bytes held, the payloads among them uncopied.
+    assert_eq!(sink.write_buffer().len(), 20_008);
     assert_eq!(sink.write_buffer().queued_chunks(), 4);
     assert_eq!(sink.get_ref().writes, 0);
     Pin::new(&mut sink).start_send(payload.clone()).unwrap();
-    // 15012 bytes: over the mark, so the next poll_ready writes, all in one vectored write.
+    // 30012 bytes: over the mark, so the next poll_ready writes, all in one vectored write.
     assert!(Sink::<Bytes>::poll_ready(Pin::new(&mut sink), &mut noop_cx()).is_ready());
     assert!(sink.write_buffer().is_empty());
     assert_eq!(sink.get_ref().writes, 1);
-    assert_eq!(sink.get_ref().written.len(), 15_012);
+    assert_eq!(sink.get_ref().written.len(), 30_012);
 }
 
 /// Flushes `sink`, which must not wait.
@@ -127,7 +127,7 @@ fn a_writer_that_writes_one_slice_at_a_time_gets_copies_instead() {
         LengthDelimitedCodec::new(),
     );
     sink.set_high_water_mark(1 << 20);
-    let payload = Bytes::from(vec![2u8; 5000]);
+    let payload = Bytes::from(vec![2u8; 10_000]);
     Pin::new(&mut sink).start_send(payload.clone()).unwrap();
     flush_now(&mut sink);
     // The header, then the payload: the first write stopped at the end of its first slice.
@@ -151,7 +151,7 @@ fn a_long_queue_takes_several_vectored_writes() {
         LengthDelimitedCodec::new(),
     );
     sink.set_high_water_mark(1 << 30);
-    let frames: Vec<Vec<u8>> = (0..100u8).map(|k| vec![k; 4096]).collect();
+    let frames: Vec<Vec<u8>> = (0..100u8).map(|k| vec![k; 8192]).collect();
     for frame in &frames {
         Pin::new(&mut sink)
             .start_send(Bytes::from(frame.clone()))
@@ -219,7 +219,7 @@ fn a_writer_claiming_too_much_loses_no_queued_bytes_and_one_claiming_nothing_is_
     sink.set_high_water_mark(1 << 20);
     // 64 slices in the first write, more after it: the claim of 10 extra bytes must not
     // skip any of them.
-    let frames: Vec<Vec<u8>> = (0..40u8).map(|k| vec![k; 4096]).collect();
+    let frames: Vec<Vec<u8>> = (0..40u8).map(|k| vec![k; 8192]).collect();
     for frame in &frames {
         Pin::new(&mut sink)
             .start_send(Bytes::from(frame.clone()))

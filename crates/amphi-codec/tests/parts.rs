@@ -83,16 +83,16 @@ fn into_parts_keeps_queued_chunks_in_order() {
         LengthDelimitedCodec::new(),
     );
     framed.set_high_water_mark(1 << 20);
-    let big = Bytes::from(vec![7u8; 5000]);
+    let big = Bytes::from(vec![7u8; 10_000]);
     futures_lite::future::block_on(async {
         framed.feed(Bytes::from_static(b"a")).await.unwrap();
         framed.feed(big.clone()).await.unwrap();
         framed.feed(Bytes::from_static(b"b")).await.unwrap();
     });
-    // The 5000-byte payload waits uncopied, between the bytes encoded around it.
+    // The 10000-byte payload waits uncopied, between the bytes encoded around it.
     assert_eq!(framed.write_buffer().queued_chunks(), 2);
     let parts = framed.into_parts();
-    let mut expected = b"\x00\x00\x00\x01a\x00\x00\x13\x88".to_vec();
+    let mut expected = b"\x00\x00\x00\x01a\x00\x00\x27\x10".to_vec();
     expected.extend_from_slice(&big);
     expected.extend_from_slice(b"\x00\x00\x00\x01b");
     assert_eq!(&parts.write_buf[..], &expected[..]);

@@ -84,9 +84,9 @@ proptest! {
 
     #[test]
     fn framed_write_sends_every_item_kind_in_order_through_any_writer(
-        // Owned items from 4 KiB up are queued uncopied; the rest are copied.
+        // Owned items from 8 KiB up are queued uncopied; the rest are copied.
         frames in prop::collection::vec(
-            (prop_oneof![prop::collection::vec(any::<u8>(), 0..300), prop::collection::vec(any::<u8>(), 4000..4200), prop::collection::vec(any::<u8>(), 0..20_000)], 0u8..3),
+            (prop_oneof![prop::collection::vec(any::<u8>(), 0..300), prop::collection::vec(any::<u8>(), 8100..8300), prop::collection::vec(any::<u8>(), 0..20_000)], 0u8..3),
             0..16,
         ),
         chunks in prop::collection::vec(1usize..25_000, 1..5),

@@ -147,7 +147,7 @@ fn a_short_item_between_long_ones_sent_one_by_one_does_not_stop_the_writing_thro
 
 #[test]
 fn payloads_under_the_mark_or_sent_without_poll_ready_are_copied() {
-    let rest = frames(&[LONG, 5000, 5000]);
+    let rest = frames(&[LONG, 5000, 10_000]);
     let mut sink = vectored_sink();
     let first = learn_long(&mut sink);
     assert_eq!(sink.get_ref().writes, 1);
@@ -163,7 +163,7 @@ fn payloads_under_the_mark_or_sent_without_poll_ready_are_copied() {
         "poll_ready wrote what was over the mark"
     );
     assert_eq!(sink.write_buffer().len(), 5004);
-    // With a mark of 0, payloads from 4 KiB up are written through, once the writer has
+    // With a mark of 0, payloads from 8 KiB (`MIN_QUEUED_CHUNK`) up are written through, once the writer has
     // seen items that long (the last flush did).
     sink.set_high_water_mark(0);
     assert!(flush_now(&mut sink).is_ready());
