@@ -34,10 +34,9 @@ pub(crate) enum Strategy<'a, 'b> {
 /// Two budgets, both scaled by the queue's capacity:
 ///
 /// - A blocking wait pauses `first` `spin_loop` hints, then 2, then 4, then yields the thread
-///   up to 4 times, and then parks. `first` is the capacity, at most 128 (64 at 64, 128 from
+///   up to 64 times, and then parks. `first` is the capacity, at most 128 (64 at 64, 128 from
 ///   128 and when unbounded). At capacity 1 it spins rounds of 1, 2, 4 .. 64 hints instead
-///   (127 in all), since the one slot comes back within a round trip; with the 4 yields this
-///   is crossbeam-utils' `Backoff` schedule.
+///   (127 in all), since the one slot comes back within a round trip.
 /// - An async wait: below capacity 32 it spins rounds of 1, 2, 4 .. 32 hints (63 in all, a
 ///   few microseconds); from 32 one round of 128. It spins on each poll until it registers a
 ///   listener, and between those polls it yields to its executor and the thread to the OS
@@ -52,18 +51,26 @@ pub(crate) enum Strategy<'a, 'b> {
 /// between the cores. A pause that grows with the room lets the putter run a batch ahead, so
 /// both sides work on lines of their own; with room for hundreds of items a park is cheap
 /// against the batch it waits for, so long yielding only burns a core the other side needs.
-/// Few yields at every capacity: with more threads than cores (two putters and two getters
-/// here), our reading is that a thread that keeps yielding often hands the core to a thread
-/// of its own side, which cannot help it, while the other side's thread waits for a core.
-/// The figures were tuned on a 2-core VM (one hint about 12 ns; one yield about 0.7 us with
-/// nothing else runnable, a million `yield_now` calls timed in a loop), in A/B runs of the
-/// blocking rows interleaved in one process (each configuration and the peer in turn, a few
-/// hundred times, so that the machine's slow spells land on all of them; a temporary build
-/// switched the budget between trials, and `benches/examples/interleaved.rs` runs the same
-/// harness on the current code beside crossbeam-channel): against 64 yields and 63 hints at
-/// capacity 1, 4 yields and 127 hints moved the MPMC 2x2 rows' mean by +26% at capacity 1
-/// (3.34 -> 4.20 M items/s) and +7% at capacity 64, and their lowest quarter by +59% and
-/// +31%, with the SPSC rows unchanged within 2%.
+/// The yields must outlast the other side's wake-up: once a blocking getter parks, its putter
+/// waits for it to wake (on a VM, an idle virtual CPU is woken by the host: tens of
+/// microseconds), and a putter that parks in the meantime makes the getter park next, so that
+/// every item costs a park and a wake-up. The figures come from A/B runs of the blocking rows
+/// interleaved in one process (each configuration and the peer in turn, tens to hundreds of
+/// times, so that the machine's slow spells land on all of them; a temporary build switched
+/// the budget between trials; `benches/examples/interleaved.rs` runs the same harness on the
+/// current code beside crossbeam-channel), on two 2-core VMs:
+///
+/// - The benchmark machine now (Intel Xeon under KVM; one hint about 8.5 ns, one yield about
+///   150 ns with nothing else runnable, a million `yield_now` calls timed in a loop), SPSC
+///   medians in M items/s at 4, 32, 64 and 128 yields: capacity 1: 0.05, 1.69, 2.40, 2.39;
+///   capacity 64: 1.36, 18.1, 62.8, 66.9; capacity 1024: 46.3, 49.4, 67.8, 68.9
+///   (crossbeam-channel, which parks sooner: 0.08, 1.40, 36.2). The MPMC 2x2 rows moved
+///   within their noise (capacity 1: 2.30 at 4 yields, 2.25 at 64, 1.93 at 256).
+/// - The machine before (AMD EPYC; one hint about 12 ns, one yield about 0.7 us): against 64
+///   yields and 63 hints at capacity 1, 4 yields and 127 hints moved the MPMC 2x2 rows' mean
+///   by +26% at capacity 1 (3.34 -> 4.20 M items/s) and +7% at capacity 64, with the SPSC
+///   rows unchanged within 2%; there 4 yields were kept, which on the machine above let
+///   every SPSC item at capacity 1 wait for a wake-up.
 pub(crate) struct SpinWait {
     step: u32,
     steps: u32,
@@ -77,7 +84,7 @@ impl SpinWait {
     /// Rounds of a blocking wait at capacity 1: 1, 2, 4 .. 64 hints.
     const BLOCKING_STEPS_CAP1: u32 = 7;
     /// Yields of a blocking wait after its spin, before it parks.
-    const BLOCKING_YIELDS: u32 = 4;
+    const BLOCKING_YIELDS: u32 = 64;
     const ASYNC_STEPS: u32 = 6;
     /// The longest single round of hints.
     const MAX_ROUND: usize = 128;
