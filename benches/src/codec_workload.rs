@@ -354,7 +354,8 @@ pub const IMPLEMENTATIONS: [&str; 3] = ["amphi", "tokio-util", "asynchronous-cod
 
 /// The rows of the codec benchmark, by the names the examples take: `decode/SIZE`,
 /// `decode/lines`, `encode/SIZE`, `encode/lines`, `encode-bytes/SIZE` (the owned-`Bytes`
-/// rows), SIZE one of `16B`, `256B`, `4KiB`, `64KiB`.
+/// rows), SIZE one of `16B`, `256B`, `4KiB`, `64KiB` (or any other size up to 16 MiB written
+/// the same way, `8KiB`, `100B`, for a run outside the benchmark's rows).
 pub const ROWS: [&str; 14] = [
     "decode/16B",
     "decode/256B",
@@ -413,12 +414,14 @@ impl Row {
                 frames: None,
             });
         }
-        let size = match what {
-            "16B" => 16,
-            "256B" => 256,
-            "4KiB" => 4 * 1024,
-            "64KiB" => 64 * 1024,
-            _ => return Err(format!("unknown row {name}: one of {}", ROWS.join(", "))),
+        // The benchmark's sizes, or any other written the same way (`8KiB`, `100B`), for
+        // measuring between them.
+        let parsed = match what.strip_suffix("KiB") {
+            Some(kib) => kib.parse::<usize>().ok().and_then(|k| k.checked_mul(1024)),
+            None => what.strip_suffix('B').and_then(|b| b.parse().ok()),
+        };
+        let Some(size) = parsed.filter(|&size| size > 0 && size <= 16 << 20) else {
+            return Err(format!("unknown row {name}: one of {}", ROWS.join(", ")));
         };
         let frames = Frames::new(size);
         Ok(Self {

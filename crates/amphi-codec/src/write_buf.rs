@@ -9,9 +9,10 @@ use bytes::{Buf, Bytes, BytesMut};
 /// Chunks shorter than this are copied into the buffer instead of queued: 8 KiB. For short
 /// chunks a copy costs less than the queue slot, the split-off header and the extra slices
 /// of the vectored write. Measured with owned `Bytes` frames on this project's benchmark
-/// machine (Intel Xeon, `codec_interleaved encode-bytes/SIZE`), copying was 7.5% faster at
-/// 4 KiB and queuing 3% faster at 8 KiB, 11% at 16 KiB and 1.7x at 32 KiB; an earlier AMD
-/// EPYC machine had queuing ahead from 4 KiB already.
+/// machine (Intel Xeon), in `codec_interleaved encode-bytes/SIZE` runs (SIZE 4KiB, 8KiB,
+/// 16KiB, 32KiB) where a temporary build switched between copying and queuing from trial
+/// to trial: copying was 7.5% faster at 4 KiB, queuing 3% faster at 8 KiB, 11% at 16 KiB
+/// and 1.7x at 32 KiB. An earlier AMD EPYC machine had queuing ahead from 4 KiB already.
 pub const MIN_QUEUED_CHUNK: usize = 8 * 1024;
 
 /// The room the tail takes when a split leaves it less than [`TAIL_ROOM_LOW`]: 4 KiB, a
