@@ -8,27 +8,26 @@
 //! `reserve` grew to 112 KiB for 64 KiB frames zeroes at most the frame and the first
 //! read's room (72 KiB; a unit test checks the bound), not 112.
 //!
-//! Two handles share one allocation:
+//! One handle, `data`, holds the received bytes not yet decoded, and its spare capacity is
+//! the room for the next read. A read writes into that room and extends `data` over what
+//! it received: no handle is split off or joined back per read, so a read costs no atomic
+//! reference-count update.
 //!
-//! - `data`: the received bytes not yet decoded, handed to the decoder; its capacity ends
-//!   where `spare` starts;
-//! - `spare`: the room for the next read (length 0), never handed out. It keeps the
-//!   allocation alive; the part of its capacity a read is handed lies in `region`.
-//!
-//! `region` is an address range of the allocation that `spare` keeps alive, every byte of
+//! `region` is an address range of the allocation that `data` keeps alive, every byte of
 //! which has been written (zeroed by us, or received) and has been reachable since only
-//! through handles that this crate's own code used. Safe code with a `BytesMut` can make
-//! bytes uninitialised again: it can write `MaybeUninit::uninit()` into the handle's spare
-//! capacity. So whenever code outside the crate (a decoder of the user's, or a caller of
-//! `read_buffer_mut`) had `data`, the next refill trusts only the room `spare` held, which
-//! was never handed out, and zeroes the rest again. The crate's own decoders prove that
-//! they keep the rule with a [`KeepsInit`] that only this crate can make.
+//! through handles that this crate's own code used. The crate's own decoders only take
+//! bytes off the front of `data`; they prove it with a [`KeepsInit`] that only this crate
+//! can make. Safe code with a `BytesMut` can make bytes uninitialised again: it can write
+//! `MaybeUninit::uninit()` into the handle's spare capacity. So before code outside the
+//! crate (a decoder of the user's, or a caller of `read_buffer_mut`) gets `data`, the room
+//! is split off into a second handle, `spare`, which is never handed out; the next read
+//! joins it back and trusts only the room `spare` held, zeroing the rest again.
 //!
 //! Whenever `data` may have moved to another allocation (after the decoder or a caller had
 //! it), the range is only trusted again if its capacity overlaps the range *while the old
-//! allocation is still alive*: a live allocation cannot overlap another one, so an overlap
-//! proves `data` is in the same allocation. Nothing of an allocation that `reserve` made
-//! is trusted.
+//! allocation is still alive* (`spare` keeps it alive): a live allocation cannot overlap
+//! another one, so an overlap proves `data` is in the same allocation. Nothing of an
+//! allocation that `reserve` made is trusted.
 
 // One of the four modules of the crate with `unsafe` (with `lines`, `scan` and
 // `length_delimited::plain_frame`); each block says why it holds.
@@ -74,14 +73,19 @@ pub(crate) const MAX_ROOM: usize = 64 * 1024;
 /// See the module docs.
 #[derive(Debug)]
 pub(crate) struct ReadBuf {
+    /// The received bytes not yet decoded; unless `exposed`, its spare capacity is the
+    /// room for the next read.
     data: BytesMut,
+    /// While `exposed`: the room split off `data` before code outside the crate got it,
+    /// never handed out (it may have no capacity). Otherwise empty, with no capacity.
     spare: BytesMut,
-    /// Addresses known initialised in the allocation that `spare` keeps alive, and
-    /// reachable since only by this crate's code (module docs).
+    /// Addresses known initialised in the allocation that `data` keeps alive (while
+    /// `exposed`, the one `spare` keeps alive), and reachable since only by this crate's
+    /// code (module docs).
     region: Option<Range<usize>>,
     /// Room to make when refilling: [`MIN_READ`], doubled by large partial frames.
     room: usize,
-    /// Code outside the crate had `data` since the last refill.
+    /// Code outside the crate had `data` since the last read.
     exposed: bool,
     /// Bytes zeroed so far, for the tests of the reuse rules.
     #[cfg(test)]
@@ -129,10 +133,18 @@ impl ReadBuf {
 
     /// The received bytes not yet decoded, for code outside the crate to edit.
     ///
-    /// Whatever the caller does, the next refill re-checks where `data` lives and zeroes
-    /// again all the memory it reuses except the room that `spare` held.
+    /// The room is split off first (the first time since the last read: one atomic
+    /// reference-count update, and joining it back at the next read another). Whatever
+    /// the caller does, the next read re-checks where `data` lives and zeroes again all
+    /// the memory it reuses except that room.
     pub(crate) fn data_mut(&mut self) -> &mut BytesMut {
-        self.exposed = true;
+        if !self.exposed {
+            self.exposed = true;
+            let len = self.data.len();
+            if self.data.capacity() > len {
+                self.spare = self.data.split_off(len);
+            }
+        }
         &mut self.data
     }
 
@@ -165,13 +177,16 @@ impl ReadBuf {
     where
         R: AsyncRead + Unpin + ?Sized,
     {
+        if self.exposed {
+            self.rejoin();
+        }
         // Large frames: read just what the decoder needs (the header, then the rest of the
         // frame), so the buffer ends on a frame boundary and the next frame starts at the
         // front of the room instead of being moved there. Small frames: fill the room, or
         // as many whole frames of `stride` bytes as fit in it (below).
         let exact = frame_remaining
             .filter(|&rest| rest > 0 && (stride >= MIN_READ || self.data.len() + rest >= MIN_READ));
-        if self.spare.capacity() < MIN_READ {
+        if self.data.capacity() - self.data.len() < MIN_READ {
             // A partial frame that fills half the room would be moved again and again:
             // make the room larger (still bounded by what the peer keeps sending).
             if self.data.len() > self.room / 2 && self.room < MAX_ROOM {
@@ -190,13 +205,13 @@ impl ReadBuf {
             self.refill(want, true);
         }
         if let Some(rest) = exact
-            && rest > self.spare.capacity()
+            && rest > self.data.capacity() - self.data.len()
         {
             // Make room for the whole frame now, while few bytes of it are buffered, if
             // the allocation has it.
             self.refill(rest, false);
         }
-        let room = self.spare.capacity();
+        let room = self.data.capacity() - self.data.len();
         let len = match (exact, frame_remaining) {
             (Some(rest), _) => rest.min(room),
             // If the next frames are as long as the last one (`stride`), end the read on a
@@ -211,40 +226,37 @@ impl ReadBuf {
             _ => room,
         };
         self.init_room(len);
-        let ptr = self.spare.spare_capacity_mut().as_mut_ptr().cast::<u8>();
-        // SAFETY: `spare` has length 0, so its spare capacity is its whole capacity,
-        // `room >= len` bytes from `ptr`, owned by this handle alone (`BytesMut` hands out
-        // disjoint regions). `init_room` just made the first `len` of them lie inside
-        // `region`, so every one is initialised (module docs). The slice is used only by
-        // the `poll_read` below, before `spare` is touched again.
+        let ptr = self.data.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        // SAFETY: the spare capacity of `data` is `room >= len` bytes from `ptr`, owned by
+        // this handle alone (`BytesMut` hands out disjoint regions). `init_room` just made
+        // the first `len` of them lie inside `region`, so every one is initialised (module
+        // docs). The slice is used only by the `poll_read` below, before `data` is touched
+        // again.
         let dst = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
-        let room = len;
         let n = match Pin::new(io).poll_read(cx, dst) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
             Poll::Ready(Ok(n)) => n,
         };
-        if n > room {
+        if n > len {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("reader claimed {n} bytes read into a buffer of {room}"),
+                format!("reader claimed {n} bytes read into a buffer of {len}"),
             )));
         }
-        // SAFETY: `n <= room`, and the first `n` bytes of the capacity are initialised
-        // (see above; the reader wrote into them through an initialised slice).
-        unsafe { self.spare.set_len(n) };
-        let got = self.spare.split_to(n);
-        // O(1) when `data` still ends where `spare` started (the normal case); a copy
-        // otherwise.
-        self.data.unsplit(got);
+        let filled = self.data.len() + n;
+        // SAFETY: `n <= len <= room`, so `filled` is within the capacity, and the first
+        // `len` bytes past the old length are initialised (see above; the reader wrote
+        // into them through an initialised slice).
+        unsafe { self.data.set_len(filled) };
         Poll::Ready(Ok(n))
     }
 
-    /// Makes the first `len` bytes of `spare`'s capacity (at most all of it) initialised:
-    /// zeroes those past `region` and extends `region` over them.
+    /// Makes the first `len` bytes of the spare capacity of `data` (at most all of it)
+    /// initialised: zeroes those past `region` and extends `region` over them.
     #[inline]
     fn init_room(&mut self, len: usize) {
-        let spare = self.spare.spare_capacity_mut();
+        let spare = self.data.spare_capacity_mut();
         let start = spare.as_ptr() as usize;
         let end = start + len;
         let _zeroed = match &mut self.region {
@@ -267,36 +279,45 @@ impl ReadBuf {
         }
     }
 
-    /// Makes `spare` at least `want` bytes of room after `data`: by moving `data` to the
-    /// front of its allocation, or (if `allocate`) by a new allocation. The room is
-    /// initialised as far as `region` reaches; [`init_room`](Self::init_room) zeroes the
-    /// rest when a read is handed it.
-    /// Without `allocate` the room may stay smaller, but never below [`MIN_READ`]: if
-    /// `data` had moved to another allocation (a decoder or caller replaced it), the room
-    /// `spare` held went with the old one, and a read into no room would return `Ok(0)`,
-    /// a false end of stream; then it allocates the usual room, never `want`.
+    /// Takes back the room that [`data_mut`](Self::data_mut) split off, after code outside
+    /// the crate had `data`, and keeps of `region` only what that room held (never handed
+    /// out), and only if `data` is still in the same allocation.
     #[cold]
-    fn refill(&mut self, want: usize, allocate: bool) {
+    fn rejoin(&mut self) {
         let spare = mem::take(&mut self.spare);
-        // `spare` still keeps the old allocation alive here, so a non-empty `data` whose
-        // capacity overlaps `region` is a handle of that same allocation.
+        // `spare` still keeps the old allocation alive here (if it holds room at all; if
+        // not, nothing is kept below), so a `data` whose capacity overlaps `region` is a
+        // handle of that same allocation. An empty `data` with no capacity becomes `spare`
+        // itself in `unsplit`.
         let data_range = capacity_range(&self.data);
         let data_known = self.data.capacity() == 0
             || self
                 .region
                 .as_ref()
                 .is_some_and(|r| intersection(r, &data_range).is_some());
-        // The addresses that may be reused without zeroing: all of `region`, or if other
-        // code had `data`, only the part of `region` in the room `spare` held (never
-        // handed out).
-        let mut known = match self.region.take() {
-            Some(_) if !data_known => None,
-            Some(region) if self.exposed => intersection(&region, &capacity_range(&spare)),
-            region => region,
+        self.region = match self.region.take() {
+            Some(region) if data_known => intersection(&region, &capacity_range(&spare)),
+            _ => None,
         };
-        // When `data` is empty it becomes `spare` itself; otherwise this is O(1) if the
-        // two are contiguous, and drops `spare` (copying nothing) if not.
+        // O(1) if the two are contiguous (the usual case); otherwise it drops `spare`,
+        // copying nothing (it holds no bytes). Then the addresses of `region` lie in the
+        // allocation `data` keeps alive but outside its capacity, and only a `reserve`
+        // that reclaims the allocation in place brings them back into it.
         self.data.unsplit(spare);
+        self.exposed = false;
+    }
+
+    /// Makes at least `want` bytes of room after `data`: by moving `data` to the front of
+    /// its allocation, or (if `allocate`) by a new allocation. The room is initialised as
+    /// far as `region` reaches; [`init_room`](Self::init_room) zeroes the rest when a read
+    /// is handed it.
+    /// Without `allocate` the room may stay smaller, but never below [`MIN_READ`]: if
+    /// `data` had moved to another allocation (a decoder or caller replaced it), the room
+    /// went with the old one, and a read into no room would return `Ok(0)`, a false end of
+    /// stream; then it allocates the usual room, never `want`.
+    #[cold]
+    fn refill(&mut self, want: usize, allocate: bool) {
+        let mut known = self.region.take();
         let room = self.data.capacity() - self.data.len();
         if room < want {
             // Reclaiming the front of the allocation is a move inside it: `known` stays
@@ -328,9 +349,6 @@ impl ReadBuf {
             end = k.end;
         }
         self.region = (end > start).then_some(start..end);
-        self.exposed = false;
-        let len = self.data.len();
-        self.spare = self.data.split_off(len);
     }
 }
 
