@@ -96,8 +96,9 @@ impl std::error::Error for JoinError {}
 /// The runtime-specific handle behind a [`JoinHandle`].
 pub(crate) enum Repr<T> {
     /// `async-task` tasks: smol, the runtime-free executor and the `blocking` pool. `None`
-    /// once aborted.
-    Task(Option<async_task::Task<Caught<T>>>),
+    /// once aborted. Fallible: a task that its executor dropped (the executor itself was
+    /// dropped) resolves to `None`, not a panic.
+    Task(Option<async_task::FallibleTask<Caught<T>>>),
     /// A tokio task (tokio catches panics itself).
     #[cfg(feature = "tokio")]
     Tokio(tokio::task::JoinHandle<T>),
@@ -245,7 +246,11 @@ impl<T> Future for JoinHandle<T> {
                 Poll::Ready(result) => {
                     // The task is finished; drop the handle so `Drop` has nothing to detach.
                     this.repr = Repr::Task(None);
-                    Poll::Ready(result.map_err(JoinError::Panicked))
+                    Poll::Ready(match result {
+                        Some(result) => result.map_err(JoinError::Panicked),
+                        // Its executor dropped it before it finished.
+                        None => Err(JoinError::Cancelled),
+                    })
                 }
                 Poll::Pending => Poll::Pending,
             },

@@ -29,8 +29,27 @@ impl Sleep {
     }
 
     /// A timer that fires after `duration`.
+    ///
+    /// A duration that reaches past the latest `Instant` the platform can hold (such as
+    /// `Duration::MAX`, the usual "no limit") never fires; its
+    /// [`deadline`](Self::deadline) is then the latest of 30 years, a year or a day from
+    /// now that the platform can hold.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let forever = amphi_rt::Sleep::after(Duration::MAX);
+    /// assert!(forever.deadline() > std::time::Instant::now());
+    /// ```
     pub fn after(duration: Duration) -> Sleep {
-        Sleep::until(Instant::now() + duration)
+        let now = Instant::now();
+        match now.checked_add(duration) {
+            Some(deadline) => Sleep::until(deadline),
+            None => Sleep {
+                timer: async_io::Timer::never(),
+                deadline: far_future(now),
+            },
+        }
     }
 
     /// When this timer fires.
@@ -43,6 +62,16 @@ impl Sleep {
         self.timer.set_at(deadline);
         self.deadline = deadline;
     }
+}
+
+/// A deadline no program waits for: 30 years from `now`, or if the platform's `Instant`
+/// cannot hold that, a year or a day (`now` itself only if it cannot hold a day either).
+fn far_future(now: Instant) -> Instant {
+    const DAY: u64 = 24 * 60 * 60;
+    [30 * 365 * DAY, 365 * DAY, DAY]
+        .into_iter()
+        .find_map(|secs| now.checked_add(Duration::from_secs(secs)))
+        .unwrap_or(now)
 }
 
 impl fmt::Debug for Sleep {

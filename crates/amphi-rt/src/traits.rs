@@ -34,9 +34,13 @@ pub trait SpawnBlocking {
 
 /// Creates timers.
 pub trait Timer {
-    /// A future that completes after `duration`.
+    /// A future that completes after `duration` (never, for a duration past the latest
+    /// `Instant` the platform can hold, such as `Duration::MAX`: see [`Sleep::after`]).
     fn sleep(&self, duration: Duration) -> Sleep {
-        self.sleep_until(Instant::now() + duration)
+        match Instant::now().checked_add(duration) {
+            Some(deadline) => self.sleep_until(deadline),
+            None => Sleep::after(duration),
+        }
     }
 
     /// A future that completes at `deadline` (at once if it has passed).

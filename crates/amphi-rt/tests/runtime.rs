@@ -90,6 +90,24 @@ fn timeout_cuts_off_a_slow_future() {
 }
 
 #[test]
+fn a_duration_past_what_instant_holds_never_fires_and_never_panics() {
+    amphi_test::run(|rt| async move {
+        let forever = rt.sleep(Duration::MAX);
+        assert!(forever.deadline() > Instant::now() + Duration::from_secs(3600));
+        let cut = amphi_rt::timeout(Duration::from_millis(10), forever).await;
+        assert!(cut.is_err(), "a sleep of Duration::MAX fired");
+        let never = amphi_rt::Sleep::after(Duration::MAX);
+        assert!(
+            amphi_rt::timeout(Duration::from_millis(10), never)
+                .await
+                .is_err()
+        );
+        let unlimited = amphi_rt::timeout(Duration::MAX, async { 7 }).await;
+        assert_eq!(unlimited, Ok(7));
+    });
+}
+
+#[test]
 fn a_panicking_task_is_an_error_not_an_abort() {
     amphi_test::run(|rt| async move {
         let err = rt
@@ -226,4 +244,15 @@ fn a_smol_executor_of_our_own() {
     let rt = Runtime::smol_with(Arc::clone(&ex));
     let out = smol::block_on(ex.run(async { rt.spawn(async { 40 + 2 }).await }));
     assert_eq!(out.ok(), Some(42));
+}
+
+#[test]
+fn a_task_dropped_with_its_executor_resolves_cancelled() {
+    let ex = Arc::new(smol::Executor::new());
+    let rt = Runtime::smol_with(Arc::clone(&ex));
+    let handle = rt.spawn(futures_lite::future::pending::<()>());
+    drop(rt);
+    drop(ex);
+    let out = futures_lite::future::block_on(handle);
+    assert!(matches!(out, Err(JoinError::Cancelled)), "{out:?}");
 }

@@ -38,5 +38,5 @@ where
     F::Output: Send + 'static,
 {
     start();
-    JoinHandle::from_repr(Repr::Task(Some(EXECUTOR.spawn(catch(future)))))
+    JoinHandle::from_repr(Repr::Task(Some(EXECUTOR.spawn(catch(future)).fallible())))
 }

@@ -17,7 +17,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    JoinHandle::from_repr(Repr::Task(Some(blocking::unblock(move || {
-        catch_blocking(f)
-    }))))
+    JoinHandle::from_repr(Repr::Task(Some(
+        blocking::unblock(move || catch_blocking(f)).fallible(),
+    )))
 }

@@ -18,5 +18,5 @@ where
         Some(executor) => executor.spawn(catch(future)),
         None => smol::spawn(catch(future)),
     };
-    JoinHandle::from_repr(Repr::Task(Some(task)))
+    JoinHandle::from_repr(Repr::Task(Some(task.fallible())))
 }
