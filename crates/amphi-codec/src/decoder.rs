@@ -75,6 +75,18 @@ pub trait Decoder {
         None
     }
 
+    /// Called before the next [`decode`](Decoder::decode) when code other than the
+    /// decoder may have edited the buffer: after
+    /// [`read_buffer_mut`](crate::FramedRead::read_buffer_mut),
+    /// [`map_codec`](crate::FramedRead::map_codec) or
+    /// [`from_parts`](crate::FramedRead::from_parts). A decoder that remembers how far it
+    /// has scanned `src` (as [`LinesCodec`](crate::LinesCodec) does, so that a long line
+    /// is not scanned again on every read) starts over. The default does nothing.
+    ///
+    /// Call it yourself when you use a decoder directly and edit the buffer between calls
+    /// other than by appending to it.
+    fn buffer_edited(&mut self) {}
+
     /// Whether the stream can go on after `error`.
     ///
     /// The default, `false`, ends the stream after any error. [`LinesCodec`](crate::LinesCodec)

@@ -38,8 +38,12 @@ pub(crate) enum Split {
 pub(crate) struct Splitter {
     delimiter: u8,
     pub(crate) max: usize,
-    /// Bytes before this index were scanned and hold no delimiter.
+    /// Bytes before this index were scanned and hold no delimiter, if the buffer still
+    /// starts at `scanned_at`.
     next_index: usize,
+    /// Where the buffer started when `next_index` was set: a buffer that was advanced,
+    /// replaced or moved is scanned again from its start.
+    scanned_at: usize,
     /// Skipping an overlong frame up to the next delimiter.
     discarding: bool,
     /// Stream offset of the first byte in the buffer.
@@ -52,6 +56,7 @@ impl Splitter {
             delimiter,
             max,
             next_index: 0,
+            scanned_at: 0,
             discarding: false,
             consumed: 0,
         }
@@ -69,7 +74,7 @@ impl Splitter {
             return Split::NeedMore;
         }
         let read_to = src.len().min(self.max.saturating_add(1));
-        let from = self.next_index.min(read_to);
+        let from = self.scanned(src).min(read_to);
         let hay = &src[from..read_to];
         let (found, ascii) = if ASCII && from == 0 {
             let scan = scan::scan_short(self.delimiter, hay);
@@ -99,20 +104,43 @@ impl Splitter {
             }
             None if src.len() > self.max => {
                 self.discarding = true;
-                self.next_index = read_to;
+                self.remember_scan(src, read_to);
                 Split::TooLong(self.consumed)
             }
             None => {
-                self.next_index = read_to;
+                self.remember_scan(src, read_to);
                 Split::NeedMore
             }
         }
     }
 
+    /// How many bytes at the front of `src` are known to hold no delimiter: `next_index`
+    /// if `src` still starts where it did then, else none.
+    #[inline(always)]
+    fn scanned(&self, src: &BytesMut) -> usize {
+        if src.as_ptr() as usize == self.scanned_at {
+            self.next_index
+        } else {
+            0
+        }
+    }
+
+    /// Notes that the first `upto` bytes of `src` hold no delimiter.
+    #[inline(always)]
+    fn remember_scan(&mut self, src: &BytesMut, upto: usize) {
+        self.next_index = upto;
+        self.scanned_at = src.as_ptr() as usize;
+    }
+
+    /// Forgets what was scanned: the buffer may have been edited.
+    pub(crate) fn rescan(&mut self) {
+        self.next_index = 0;
+    }
+
     /// Drops bytes up to and including the next delimiter; `false` if none arrived yet.
     #[cold]
     fn discard(&mut self, src: &mut BytesMut) -> bool {
-        let from = self.next_index.min(src.len());
+        let from = self.scanned(src).min(src.len());
         match memchr::memchr(self.delimiter, &src[from..]) {
             Some(i) => {
                 let end = from + i + 1;
@@ -224,6 +252,10 @@ impl Decoder for DelimitedCodec {
 
     fn is_recoverable(&self, error: &DelimitedError) -> bool {
         matches!(error, DelimitedError::FrameTooLong { .. })
+    }
+
+    fn buffer_edited(&mut self) {
+        self.splitter.rescan();
     }
 
     fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {

@@ -113,20 +113,25 @@ impl<T, C> Framed<T, C> {
         &self.codec
     }
 
-    /// The codec, to change its settings.
+    /// The codec, to change its settings. The next poll decodes the buffered bytes
+    /// with them before it reads more.
     pub fn codec_mut(&mut self) -> &mut C {
+        self.read.mark_edited();
         &mut self.codec
     }
 
-    /// Replaces the codec, keeping the transport and both buffers.
+    /// Replaces the codec, keeping the transport and both buffers. The next poll decodes
+    /// the buffered bytes with the new codec before it reads more.
     pub fn map_codec<C2, F>(self, map: F) -> Framed<T, C2>
     where
         F: FnOnce(C) -> C2,
     {
+        let mut read = self.read;
+        read.mark_edited();
         Framed {
             io: self.io,
             codec: map(self.codec),
-            read: self.read,
+            read,
             write: self.write,
         }
     }
@@ -138,9 +143,13 @@ impl<T, C> Framed<T, C> {
 
     /// Bytes read and not yet decoded, to edit.
     ///
-    /// After an edit, the next growth of the buffer zeroes again the memory it reuses
-    /// (once; the codecs of this crate then reuse it without zeroing).
+    /// The next poll decodes what the buffer then holds before it reads more, after
+    /// telling the codec ([`Decoder::buffer_edited`](crate::Decoder::buffer_edited)), so
+    /// bytes put here are framed even if the transport sends nothing more. After an edit,
+    /// the next growth of the buffer zeroes again the memory it reuses (once; the codecs
+    /// of this crate then reuse it without zeroing).
     pub fn read_buffer_mut(&mut self) -> &mut BytesMut {
+        self.read.mark_edited();
         self.read.buf.data_mut()
     }
 

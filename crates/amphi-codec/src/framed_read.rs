@@ -89,20 +89,25 @@ impl<R, D> FramedRead<R, D> {
         &self.codec
     }
 
-    /// The codec, to change its settings.
+    /// The codec, to change its settings. The next poll decodes the buffered bytes
+    /// with them before it reads more.
     pub fn codec_mut(&mut self) -> &mut D {
+        self.read.mark_edited();
         &mut self.codec
     }
 
-    /// Replaces the codec, keeping the reader and the buffered bytes.
+    /// Replaces the codec, keeping the reader and the buffered bytes. The next poll
+    /// decodes them with the new codec before it reads more.
     pub fn map_codec<D2, F>(self, map: F) -> FramedRead<R, D2>
     where
         F: FnOnce(D) -> D2,
     {
+        let mut read = self.read;
+        read.mark_edited();
         FramedRead {
             io: self.io,
             codec: map(self.codec),
-            read: self.read,
+            read,
         }
     }
 
@@ -113,9 +118,13 @@ impl<R, D> FramedRead<R, D> {
 
     /// Bytes read and not yet decoded, to edit.
     ///
-    /// After an edit, the next growth of the buffer zeroes again the memory it reuses
-    /// (once; the codecs of this crate then reuse it without zeroing).
+    /// The next poll decodes what the buffer then holds before it reads more, after
+    /// telling the codec ([`Decoder::buffer_edited`](crate::Decoder::buffer_edited)), so
+    /// bytes put here are framed even if the transport sends nothing more. After an edit,
+    /// the next growth of the buffer zeroes again the memory it reuses (once; the codecs
+    /// of this crate then reuse it without zeroing).
     pub fn read_buffer_mut(&mut self) -> &mut BytesMut {
+        self.read.mark_edited();
         self.read.buf.data_mut()
     }
 

@@ -39,10 +39,10 @@
 //!   [`LinesCodec`] allocates one `String` per line.
 //! - The read buffer grows with the bytes actually received, never with the length a header
 //!   announces: a peer that claims an 8 MiB frame and sends 10 bytes costs 10 bytes (plus
-//!   the read room, 8 KiB growing to 256 KiB while reads fill it). The maximum frame length
-//!   is checked before anything is buffered for the frame.
-//! - The read buffer's memory is zeroed once when allocated and, with the codecs of this
-//!   crate, never again before a read. The buffer is reused once the frames split off it
+//!   the read room, 8 KiB growing to 64 KiB while partial frames fill it). The maximum
+//!   frame length is checked before anything is buffered for the frame.
+//! - The read buffer's memory is zeroed once, when a read is first handed it, and with the
+//!   codecs of this crate never again. The buffer is reused once the frames split off it
 //!   are dropped; frames kept alive keep their part of it alive. After a [`Decoder`] of
 //!   your own, or an edit through `read_buffer_mut`, the memory reused is zeroed again
 //!   (what the peers pay on every read): safe code can leave uninitialised bytes in a

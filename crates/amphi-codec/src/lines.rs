@@ -135,6 +135,10 @@ impl Decoder for LinesCodec {
         !matches!(error, LinesError::Io(_))
     }
 
+    fn buffer_edited(&mut self) {
+        self.splitter.rescan();
+    }
+
     fn keeps_buffer_init(&self) -> Option<crate::read_buf::KeepsInit> {
         // It copies each line out and only advances the buffer.
         Some(crate::read_buf::KeepsInit::new())

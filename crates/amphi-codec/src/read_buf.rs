@@ -184,8 +184,9 @@ impl ReadBuf {
         // frame), so the buffer ends on a frame boundary and the next frame starts at the
         // front of the room instead of being moved there. Small frames: fill the room, or
         // as many whole frames of `stride` bytes as fit in it (below).
-        let exact = frame_remaining
-            .filter(|&rest| rest > 0 && (stride >= MIN_READ || self.data.len() + rest >= MIN_READ));
+        let exact = frame_remaining.filter(|&rest| {
+            rest > 0 && (stride >= MIN_READ || self.data.len().saturating_add(rest) >= MIN_READ)
+        });
         if self.data.capacity() - self.data.len() < MIN_READ {
             // A partial frame that fills half the room would be moved again and again:
             // make the room larger (still bounded by what the peer keeps sending).

@@ -46,6 +46,9 @@ pub(crate) struct ReadHalf {
     pub(crate) buf: ReadBuf,
     /// New bytes (or a frame taken) since the decoder last said "need more".
     readable: bool,
+    /// Code other than the decoder may have edited the buffer since the last decode:
+    /// call [`Decoder::buffer_edited`] first.
+    edited: bool,
     /// The transport said end of stream; `decode_eof` drains the rest.
     eof: bool,
     /// Bytes the last frame took off the buffer (header included), for the size of the
@@ -64,11 +67,21 @@ impl ReadHalf {
         Self {
             buf,
             readable,
+            // A codec handed over with the bytes may have scanned them in another buffer.
+            edited: true,
             eof: false,
             stride: 0,
             taken: 0,
             state: ReadState::Open,
         }
+    }
+
+    /// The buffer or the codec was changed from outside (`read_buffer_mut`, `codec_mut`,
+    /// `map_codec`): decode what is buffered before reading more, and tell the decoder
+    /// first that the buffer may have been edited.
+    pub(crate) fn mark_edited(&mut self) {
+        self.readable = true;
+        self.edited = true;
     }
 
     pub(crate) fn state(&self) -> ReadState {
@@ -94,6 +107,10 @@ impl ReadHalf {
                 return Poll::Ready(None);
             }
             if self.readable {
+                if self.edited {
+                    self.edited = false;
+                    codec.buffer_edited();
+                }
                 let before = self.buf.data().len();
                 let src = match codec.keeps_buffer_init() {
                     Some(proof) => self.buf.data_mut_keeping_init(proof),

@@ -412,3 +412,63 @@ fn the_encoder_follows_a_maximum_changed_after_construction() {
     assert!(codec.encode(&[4u8][..], &mut dst).is_err());
     assert_eq!(&dst[dst.len() - 4..], &0u32.to_be_bytes());
 }
+
+/// "No limit" (`usize::MAX`) with an 8-byte field: a header claiming nearly 2^64 bytes is
+/// a frame that waits for its bytes like any other, not an overflow.
+#[test]
+fn a_maximum_of_usize_max_survives_the_largest_length() {
+    use amphi_codec::Decoder;
+    use bytes::BytesMut;
+
+    for skip in [None, Some(0), Some(3)] {
+        let mut builder = LengthDelimitedCodec::builder()
+            .length_field_length(8)
+            .max_frame_length(usize::MAX);
+        if let Some(skip) = skip {
+            builder = builder.num_skip(skip);
+        }
+        let mut codec = builder.new_codec();
+        let mut buf =
+            BytesMut::from(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3][..]);
+        assert!(
+            matches!(codec.decode(&mut buf), Ok(None) | Err(_)),
+            "skip {skip:?}"
+        );
+        assert!(
+            codec.decode_eof(&mut buf).is_err(),
+            "skip {skip:?}: truncated at end"
+        );
+    }
+}
+
+/// A decoder of the user's that claims to need `usize::MAX` more bytes: the driver reads
+/// what arrives, with bounded room, and never overflows.
+#[test]
+fn a_huge_frame_remaining_hint_is_only_a_hint() {
+    #[derive(Debug)]
+    struct Greedy;
+    impl amphi_codec::Decoder for Greedy {
+        type Item = usize;
+        type Error = std::io::Error;
+        fn decode(&mut self, src: &mut bytes::BytesMut) -> std::io::Result<Option<usize>> {
+            // A frame is 20 000 bytes.
+            if src.len() < 20_000 {
+                return Ok(None);
+            }
+            let _ = src.split_to(20_000);
+            Ok(Some(20_000))
+        }
+        fn frame_remaining(&self, _src: &bytes::BytesMut) -> Option<usize> {
+            Some(usize::MAX)
+        }
+    }
+    amphi_test::run(|_rt| async move {
+        let input = vec![5u8; 100_000];
+        let mut framed = FramedRead::new(ChunkedReader::new(input, vec![3000, 1, 7000]), Greedy);
+        let mut total = 0;
+        while let Some(n) = framed.next().await {
+            total += n.unwrap();
+        }
+        assert_eq!(total, 100_000);
+    });
+}

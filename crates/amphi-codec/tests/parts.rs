@@ -1,5 +1,7 @@
 //! Switching codecs mid-stream keeps buffered bytes; `into_inner` drops them.
 
+mod support;
+
 use amphi_codec::{BytesCodec, Framed, FramedParts, FramedRead, LengthDelimitedCodec, LinesCodec};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -96,4 +98,109 @@ fn into_parts_keeps_queued_chunks_in_order() {
     expected.extend_from_slice(&big);
     expected.extend_from_slice(b"\x00\x00\x00\x01b");
     assert_eq!(&parts.write_buf[..], &expected[..]);
+}
+
+/// The whole next-protocol frame is already buffered when the codec is switched, and the
+/// peer sends nothing more until it gets a reply: the frame must come from the buffer.
+#[test]
+fn map_codec_decodes_what_is_buffered_without_more_input() {
+    amphi_test::run(|_rt| async move {
+        let mut lines = FramedRead::new(
+            support::Stalling::new(b"\x00\x00\x00\x03abc"),
+            LinesCodec::new(),
+        );
+        assert!(
+            futures_lite::future::poll_once(lines.next())
+                .await
+                .is_none()
+        );
+        let mut frames = lines.map_codec(|_| LengthDelimitedCodec::new());
+        let frame = futures_lite::future::poll_once(frames.next()).await;
+        assert_eq!(
+            frame.map(|f| f.map(|f| f.unwrap())),
+            Some(Some(Bytes::from_static(b"abc")))
+        );
+
+        // The same through `Framed`.
+        let mut lines = Framed::new(
+            support::Stalling::new(b"\x00\x00\x00\x02hi"),
+            LinesCodec::new(),
+        );
+        assert!(
+            futures_lite::future::poll_once(lines.next())
+                .await
+                .is_none()
+        );
+        let mut frames = lines.map_codec(|_| LengthDelimitedCodec::new());
+        let frame = futures_lite::future::poll_once(frames.next()).await;
+        assert_eq!(
+            frame.map(|f| f.map(|f| f.unwrap())),
+            Some(Some(Bytes::from_static(b"hi")))
+        );
+    });
+}
+
+/// Bytes put into the read buffer by hand are framed on the next poll, and a line codec
+/// that had scanned the buffer before the edit finds a delimiter put inside what it
+/// scanned.
+#[test]
+fn edits_through_read_buffer_mut_are_decoded_at_once() {
+    amphi_test::run(|_rt| async move {
+        let mut lines = FramedRead::new(support::Stalling::new(b"partial"), LinesCodec::new());
+        assert!(
+            futures_lite::future::poll_once(lines.next())
+                .await
+                .is_none()
+        );
+        lines.read_buffer_mut().extend_from_slice(b"\n");
+        let line = futures_lite::future::poll_once(lines.next()).await;
+        assert_eq!(
+            line.map(|l| l.map(|l| l.unwrap())),
+            Some(Some("partial".to_string()))
+        );
+
+        // Scanned "abcdef" (no delimiter); the caller rewrites the buffer to the same
+        // length with a delimiter inside the scanned part.
+        let mut lines = FramedRead::new(support::Stalling::new(b"abcdef"), LinesCodec::new());
+        assert!(
+            futures_lite::future::poll_once(lines.next())
+                .await
+                .is_none()
+        );
+        let buf = lines.read_buffer_mut();
+        buf.truncate(2);
+        buf.extend_from_slice(b"\ncdef\n");
+        let first = futures_lite::future::poll_once(lines.next()).await;
+        assert_eq!(
+            first.map(|l| l.map(|l| l.unwrap())),
+            Some(Some("ab".to_string()))
+        );
+        let second = futures_lite::future::poll_once(lines.next()).await;
+        assert_eq!(
+            second.map(|l| l.map(|l| l.unwrap())),
+            Some(Some("cdef".to_string()))
+        );
+    });
+}
+
+/// A decoder used directly, whose buffer the caller advances between calls: the
+/// delimiter that arrives next is found, not skipped over.
+#[test]
+fn a_splitter_rescans_a_buffer_that_was_advanced() {
+    use amphi_codec::{Decoder, DelimitedCodec};
+    use bytes::{Buf, BytesMut};
+
+    let mut codec = DelimitedCodec::new(b'\n');
+    let mut buf = BytesMut::from(&b"abcdef"[..]);
+    assert!(codec.decode(&mut buf).unwrap().is_none());
+    buf.advance(3);
+    buf.extend_from_slice(b"\nghi\n");
+    assert_eq!(
+        codec.decode(&mut buf).unwrap(),
+        Some(Bytes::from_static(b"def"))
+    );
+    assert_eq!(
+        codec.decode(&mut buf).unwrap(),
+        Some(Bytes::from_static(b"ghi"))
+    );
 }

@@ -213,7 +213,9 @@ impl Decoder for LengthDelimitedCodec {
                 let Some(length) = self.decode_head(src)? else {
                     return Ok(None);
                 };
-                let total = self.skip + length;
+                // Saturating: with a maximum near `usize::MAX` the sum can overflow, and
+                // such a frame can never be buffered whole anyway (it waits in `pending`).
+                let total = self.skip.saturating_add(length);
                 if src.len() >= total {
                     // The whole frame is here: one split, the skip dropped from the frame.
                     self.consumed += total as u64;

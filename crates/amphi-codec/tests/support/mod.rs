@@ -88,6 +88,34 @@ impl AsyncRead for ChunkedReader {
     }
 }
 
+/// A reader that hands out all its bytes in its first read and then stays `Pending`
+/// forever (a peer that waits for a reply).
+#[derive(Debug)]
+pub struct Stalling(Option<Vec<u8>>);
+
+impl Stalling {
+    pub fn new(data: &[u8]) -> Self {
+        Self(Some(data.to_vec()))
+    }
+}
+
+impl AsyncRead for Stalling {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.0.take() {
+            Some(data) => {
+                assert!(data.len() <= buf.len(), "test data larger than a read");
+                buf[..data.len()].copy_from_slice(&data);
+                Poll::Ready(Ok(data.len()))
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// A writer that accepts at most `per_write` bytes per call and returns `Pending` until
 /// `release` is called.
 #[derive(Debug, Default)]
