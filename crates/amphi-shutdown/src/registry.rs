@@ -17,8 +17,8 @@ struct Running {
     /// runtime can stop one that has started) and for a task in the instant between its
     /// registration and its spawn.
     handle: Option<JoinHandle<()>>,
-    /// Set when the deadline passed while it ran (blocking closures only: tasks are
-    /// cancelled and leave the map instead).
+    /// Set when the deadline passed while it ran (blocking closures; a task is cancelled
+    /// and leaves the map instead, at once or, if it had no handle yet, when it gets one).
     timed_out: bool,
 }
 
@@ -52,11 +52,33 @@ impl Registry {
     }
 
     /// Keeps the handle of task `id` so the deadline can cancel it; detaches it if the task
-    /// has already ended (or been reported).
+    /// has already ended (or been reported), and cancels it if the deadline passed between
+    /// its registration and its spawn (`expire` found no handle to cancel then).
     pub(crate) fn attach(&mut self, id: u64, handle: JoinHandle<()>) {
         match self.running.get_mut(&id) {
+            Some(running) if running.timed_out => {
+                running.handle = Some(handle);
+                self.cancel(id, Instant::now());
+            }
             Some(running) => running.handle = Some(handle),
             None => handle.detach(),
+        }
+    }
+
+    /// Cancels task `id` through its handle and reports it [`Outcome::Cancelled`].
+    fn cancel(&mut self, id: u64, now: Instant) {
+        if let Some(mut running) = self.running.remove(&id) {
+            if let Some(mut handle) = running.handle.take() {
+                handle.abort();
+            }
+            self.ended.push(UnitReport {
+                id,
+                name: running.name,
+                kind: running.kind,
+                outcome: Outcome::Cancelled,
+                duration: now.saturating_duration_since(running.started),
+                running: false,
+            });
         }
     }
 
@@ -99,20 +121,9 @@ impl Registry {
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            if let Some(mut running) = self.running.remove(&id) {
-                if let Some(mut handle) = running.handle.take() {
-                    handle.abort();
-                }
-                self.ended.push(UnitReport {
-                    id,
-                    name: running.name,
-                    kind: running.kind,
-                    outcome: Outcome::Cancelled,
-                    duration: now.saturating_duration_since(running.started),
-                    running: false,
-                });
-            }
+            self.cancel(id, now);
         }
+        // Blocking closures, and tasks not yet spawned (`attach` cancels those).
         for running in self.running.values_mut() {
             running.timed_out = true;
         }
@@ -136,5 +147,53 @@ impl Registry {
         }));
         units.sort_by_key(|unit| unit.id);
         (units, self.finished_before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    /// Sets its flag when dropped: the task holding it was cancelled.
+    struct DropFlag(Arc<AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_registered_before_the_deadline_and_spawned_after_it_is_cancelled() {
+        let mut registry = Registry::default();
+        let id = registry.begin("late".into(), UnitKind::Task);
+        // The deadline passes between the registration and the spawn.
+        registry.expire();
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(Arc::clone(&dropped));
+        let handle = amphi_rt::Runtime::global().spawn(async move {
+            let _flag = flag;
+            futures_lite::future::pending::<()>().await;
+        });
+        registry.attach(id, handle);
+
+        let (units, _) = registry.snapshot();
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].outcome, Outcome::Cancelled);
+        assert!(!units[0].running);
+        let start = Instant::now();
+        while !dropped.load(Ordering::SeqCst) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the late task was never cancelled"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Its own end, if it raced the cancel, changes nothing.
+        registry.end(id, Outcome::Finished, true);
+        assert_eq!(registry.snapshot().0.len(), 1);
     }
 }
