@@ -145,7 +145,8 @@ impl Broker {
     pub async fn shutdown(mut self) -> BrokerReport {
         let started = Instant::now();
         let grace = self.shared.config.grace;
-        let deadline = started + grace;
+        // Saturating: a grace of `Duration::MAX` means "no limit", not an overflow.
+        let deadline = amphi_rt::saturating_deadline(started, grace);
         let shared = Arc::clone(&self.shared);
         shared.stop.cancel();
         if let Some(accept) = self.accept.take() {
@@ -155,7 +156,7 @@ impl Broker {
             outbox.stop_reading();
         }
         // Readers finish what they have read already (up to half the grace period).
-        let readers_deadline = started + grace / 2;
+        let readers_deadline = amphi_rt::saturating_deadline(started, grace / 2);
         while shared.readers.load(Ordering::Acquire) > 0 && Instant::now() < readers_deadline {
             shared.rt.sleep(POLL).await;
         }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures_lite::AsyncWriteExt;
 
 use crate::config::DEFAULT_MAX_FRAME;
-use crate::wire::{FrameReader, encode_frame};
+use crate::wire::{FrameReader, encode_frames};
 
 /// Once this many bytes are buffered, [`Client::publish`] writes them out.
 const FLUSH_AT: usize = 64 * 1024;
@@ -37,7 +37,7 @@ impl Client {
             stream,
             out: Vec::with_capacity(FLUSH_AT),
         };
-        encode_frame(&mut client.out, channel.as_bytes());
+        encode_frames(&mut client.out, &[channel.as_bytes()])?;
         client.flush().await?;
         Ok(client)
     }
@@ -46,14 +46,14 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// When writing fails.
+    /// When writing fails, or ([`io::ErrorKind::InvalidInput`], nothing buffered) when
+    /// `channel` or `payload` is longer than the 4-byte length field can express.
     ///
     /// # Cancel safety
     ///
     /// Not cancel safe: a cancelled write may leave half a frame on the wire.
     pub async fn publish(&mut self, channel: &str, payload: &[u8]) -> io::Result<()> {
-        encode_frame(&mut self.out, channel.as_bytes());
-        encode_frame(&mut self.out, payload);
+        encode_frames(&mut self.out, &[channel.as_bytes(), payload])?;
         if self.out.len() >= FLUSH_AT {
             self.flush().await?;
         }
@@ -96,7 +96,7 @@ impl Client {
     ///
     /// When writing fails.
     pub async fn goodbye(mut self) -> io::Result<()> {
-        encode_frame(&mut self.out, b"");
+        encode_frames(&mut self.out, &[b""])?;
         self.flush().await?;
         self.stream.shutdown(Shutdown::Write)
     }
@@ -108,7 +108,7 @@ impl Client {
     ///
     /// When writing or reading fails.
     pub async fn goodbye_and_wait(mut self) -> io::Result<()> {
-        encode_frame(&mut self.out, b"");
+        encode_frames(&mut self.out, &[b""])?;
         self.flush().await?;
         while self.reader.next_frame().await?.is_some() {}
         Ok(())
@@ -141,7 +141,7 @@ impl BlockingClient {
             stream,
             out: Vec::with_capacity(FLUSH_AT),
         };
-        encode_frame(&mut client.out, channel.as_bytes());
+        encode_frames(&mut client.out, &[channel.as_bytes()])?;
         client.flush()?;
         Ok(client)
     }
@@ -156,8 +156,7 @@ impl BlockingClient {
     ///
     /// Blocks the calling thread; never call it from async code.
     pub fn publish(&mut self, channel: &str, payload: &[u8]) -> io::Result<()> {
-        encode_frame(&mut self.out, channel.as_bytes());
-        encode_frame(&mut self.out, payload);
+        encode_frames(&mut self.out, &[channel.as_bytes(), payload])?;
         if self.out.len() >= FLUSH_AT {
             self.flush()?;
         }
@@ -222,7 +221,7 @@ impl BlockingClient {
     ///
     /// Blocks the calling thread; never call it from async code.
     pub fn goodbye(mut self) -> io::Result<()> {
-        encode_frame(&mut self.out, b"");
+        encode_frames(&mut self.out, &[b""])?;
         self.flush()?;
         self.stream.shutdown(Shutdown::Write)
     }
@@ -238,7 +237,7 @@ impl BlockingClient {
     ///
     /// Blocks the calling thread; never call it from async code.
     pub fn goodbye_and_wait(mut self) -> io::Result<()> {
-        encode_frame(&mut self.out, b"");
+        encode_frames(&mut self.out, &[b""])?;
         self.flush()?;
         while self.reader.next_frame_blocking()?.is_some() {}
         Ok(())

@@ -10,7 +10,7 @@ use std::time::Duration;
 use amphi_codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedError};
 use async_net::TcpStream;
 use bytes::Bytes;
-use futures_lite::{AsyncWriteExt, StreamExt};
+use futures_lite::{AsyncWriteExt, FutureExt as _, StreamExt};
 
 use crate::batch::Batch;
 use crate::broker::Shared;
@@ -57,7 +57,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
         stream.clone(),
     ));
     shared.add_client(Arc::clone(&outbox));
-    let writer = shared.rt.spawn(write_loop(
+    let writer = shared.rt.spawn(guarded_write_loop(
         Arc::clone(&shared),
         Arc::clone(&outbox),
         stream.clone(),
@@ -212,6 +212,18 @@ fn channel_name(frame: Bytes) -> Result<Bytes, Reason> {
         Err(Reason::BadChannel(frame.len()))
     } else {
         Ok(frame)
+    }
+}
+
+/// [`write_loop`], and if it panics, the client is dropped at once (its send queue closed,
+/// its socket shut, what was queued counted undelivered) instead of its queue filling up
+/// behind a writer that is gone while its reader goes on.
+async fn guarded_write_loop(shared: Arc<Shared>, outbox: Arc<Outbox>, stream: TcpStream) {
+    let run = write_loop(Arc::clone(&shared), Arc::clone(&outbox), stream);
+    if let Err(payload) = std::panic::AssertUnwindSafe(run).catch_unwind().await {
+        let err = amphi_rt::JoinError::Panicked(payload);
+        let discarded = outbox.kick(Reason::Io(format!("the broker's writer failed: {err}")));
+        add(&shared.stats.undelivered, discarded as u64);
     }
 }
 

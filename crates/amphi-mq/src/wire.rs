@@ -60,15 +60,31 @@ impl From<FrameError> for io::Error {
     }
 }
 
-/// Appends one frame (length, then `payload`) to `buf`.
+/// Appends one frame per payload (length, then the payload) to `buf`, all or none: a
+/// message is two frames (channel, payload) that must not be cut apart.
 ///
-/// # Panics
+/// # Errors
 ///
-/// If `payload` is longer than `u32::MAX` bytes.
-pub fn encode_frame(buf: &mut Vec<u8>, payload: &[u8]) {
-    let len = u32::try_from(payload.len()).expect("a frame is at most u32::MAX bytes");
-    buf.extend_from_slice(&len.to_be_bytes());
-    buf.extend_from_slice(payload);
+/// [`io::ErrorKind::InvalidInput`] if a payload is longer than `u32::MAX` bytes, which the
+/// 4-byte length field cannot express; `buf` is then left as it was.
+pub fn encode_frames(buf: &mut Vec<u8>, payloads: &[&[u8]]) -> io::Result<()> {
+    if let Some(long) = payloads.iter().find(|p| u32::try_from(p.len()).is_err()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "a frame of {} bytes is longer than the 4-byte length field can express ({} bytes)",
+                long.len(),
+                u32::MAX
+            ),
+        ));
+    }
+    for payload in payloads {
+        // Checked above: every length fits in a `u32`.
+        let len = payload.len() as u32;
+        buf.extend_from_slice(&len.to_be_bytes());
+        buf.extend_from_slice(payload);
+    }
+    Ok(())
 }
 
 /// A buffered frame reader; memory stays under `max` plus 64 KiB.

@@ -92,3 +92,30 @@ fn a_zero_length_frame_is_a_clean_goodbye() {
         broker.shutdown().await;
     });
 }
+
+/// `Duration::MAX` for the grace period and the write timeout means "no limit": messages
+/// are delivered and the broker shuts down, where the deadlines used to overflow (the
+/// writer panicked on its first write, and `shutdown` panicked).
+#[test]
+fn unlimited_durations_deliver_and_shut_down() {
+    amphi_test::run(|rt| async move {
+        let config = Config {
+            grace: Duration::MAX,
+            write_timeout: Duration::MAX,
+            ..Config::default()
+        };
+        let broker = broker(config, &rt).await;
+        let mut subs = subscribers(&broker, &rt, "/topic/long", 1).await;
+        let mut publisher = publisher(&broker, &rt).await;
+        publisher
+            .publish("/topic/long", b"patience")
+            .await
+            .expect("publish");
+        publisher.flush().await.expect("flush");
+        assert_eq!(recv_n(&mut subs[0], 1).await, [b"patience".to_vec()]);
+        drop(subs);
+        drop(publisher);
+        let report = broker.shutdown().await;
+        assert!(report.in_grace, "{report}");
+    });
+}

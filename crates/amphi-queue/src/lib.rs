@@ -82,7 +82,7 @@
 //! held, and never again); a wait allocates at most one listener (see below). FIFO and LIFO
 //! operations are O(1), priority ones O(log n). Waiting uses `event-listener`. A blocking
 //! wait first spins a few `spin_loop` hints (as many as the capacity, at most 128, then 6
-//! more; 127 at capacity 1) and then yields at most 4 times, looking at the store again (or
+//! more; 127 at capacity 1) and then yields at most 64 times, looking at the store again (or
 //! watching a version counter of the locked store), before it parks. An async wait spins at
 //! most 63 hints per poll (128 from capacity 32; one or two microseconds), and for its
 //! first 32 polls it then yields to its executor (wakes its own task and returns `Pending`,

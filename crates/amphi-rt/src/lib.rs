@@ -63,5 +63,5 @@ mod traits;
 
 pub use join::{JoinError, JoinHandle};
 pub use runtime::Runtime;
-pub use sleep::{Sleep, TimeoutError, timeout};
+pub use sleep::{Sleep, TimeoutError, saturating_deadline, timeout};
 pub use traits::{Spawn, SpawnBlocking, Timer};

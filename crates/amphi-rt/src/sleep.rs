@@ -31,25 +31,17 @@ impl Sleep {
     /// A timer that fires after `duration`.
     ///
     /// A duration that reaches past the latest `Instant` the platform can hold (such as
-    /// `Duration::MAX`, the usual "no limit") never fires; its
-    /// [`deadline`](Self::deadline) is then the latest of 30 years, a year or a day from
-    /// now that the platform can hold.
+    /// `Duration::MAX`, the usual "no limit") gives a timer that does not fire in practice
+    /// (see [`saturating_deadline`]).
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, Instant};
     ///
     /// let forever = amphi_rt::Sleep::after(Duration::MAX);
-    /// assert!(forever.deadline() > std::time::Instant::now());
+    /// assert!(forever.deadline() > Instant::now() + Duration::from_secs(3600));
     /// ```
     pub fn after(duration: Duration) -> Sleep {
-        let now = Instant::now();
-        match now.checked_add(duration) {
-            Some(deadline) => Sleep::until(deadline),
-            None => Sleep {
-                timer: async_io::Timer::never(),
-                deadline: far_future(now),
-            },
-        }
+        Sleep::until(saturating_deadline(Instant::now(), duration))
     }
 
     /// When this timer fires.
@@ -64,14 +56,27 @@ impl Sleep {
     }
 }
 
-/// A deadline no program waits for: 30 years from `now`, or if the platform's `Instant`
-/// cannot hold that, a year or a day (`now` itself only if it cannot hold a day either).
-fn far_future(now: Instant) -> Instant {
+/// `from + after`, or when that lies past the latest `Instant` the platform can hold (an
+/// `after` of `Duration::MAX`, the usual "no limit"), the latest of 30 years, a year or a
+/// day after `from` that it can hold: a deadline no program waits for. Never panics, where
+/// `from + after` does.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let now = Instant::now();
+/// assert_eq!(amphi_rt::saturating_deadline(now, Duration::from_secs(1)), now + Duration::from_secs(1));
+/// assert!(amphi_rt::saturating_deadline(now, Duration::MAX) > now + Duration::from_secs(86_400));
+/// ```
+pub fn saturating_deadline(from: Instant, after: Duration) -> Instant {
     const DAY: u64 = 24 * 60 * 60;
-    [30 * 365 * DAY, 365 * DAY, DAY]
-        .into_iter()
-        .find_map(|secs| now.checked_add(Duration::from_secs(secs)))
-        .unwrap_or(now)
+    from.checked_add(after)
+        .or_else(|| {
+            [30 * 365 * DAY, 365 * DAY, DAY]
+                .into_iter()
+                .find_map(|secs| from.checked_add(Duration::from_secs(secs)))
+        })
+        .unwrap_or(from)
 }
 
 impl fmt::Debug for Sleep {

@@ -34,13 +34,11 @@ pub trait SpawnBlocking {
 
 /// Creates timers.
 pub trait Timer {
-    /// A future that completes after `duration` (never, for a duration past the latest
-    /// `Instant` the platform can hold, such as `Duration::MAX`: see [`Sleep::after`]).
+    /// A future that completes after `duration` (in practice never for a duration past the
+    /// latest `Instant` the platform can hold, such as `Duration::MAX`: see
+    /// [`saturating_deadline`](crate::saturating_deadline)).
     fn sleep(&self, duration: Duration) -> Sleep {
-        match Instant::now().checked_add(duration) {
-            Some(deadline) => self.sleep_until(deadline),
-            None => Sleep::after(duration),
-        }
+        self.sleep_until(crate::saturating_deadline(Instant::now(), duration))
     }
 
     /// A future that completes at `deadline` (at once if it has passed).
