@@ -56,7 +56,10 @@ impl<T> Stream for QueueStream<T> {
             return Poll::Ready(None);
         }
         match poll_get(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
-            Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(item)),
+            Poll::Ready(Some(Ok(item))) => {
+                this.wait.reset();
+                Poll::Ready(Some(item))
+            }
             Poll::Ready(Some(Err(_))) => {
                 this.done = true;
                 Poll::Ready(None)
@@ -129,6 +132,7 @@ impl<T> Sink<T> for QueueSink<T> {
         match poll_reserve(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
             Poll::Ready(Some(Ok(()))) => {
                 this.reserved = true;
+                this.wait.reset();
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Some(Err(err))) => Poll::Ready(Err(err)),

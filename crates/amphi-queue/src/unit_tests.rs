@@ -386,3 +386,49 @@ fn the_unbounded_count_survives_the_position_space_wrapping() {
     while ring.task_done(&wakers).is_ok() {}
     assert_eq!(ring.unfinished(), 0);
 }
+
+/// A stream keeps its wait state from item to item: each wait must start with the whole
+/// budget of executor yields (see `Core::ASYNC_YIELDS`), not what the first one left.
+#[test]
+fn a_stream_gets_its_executor_yields_back_after_each_item() {
+    use futures_core::Stream;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let queue = Queue::bounded(4);
+    let mut stream = queue.stream();
+    let wakes = Arc::new(Count(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&wakes));
+    let mut cx = Context::from_waker(&waker);
+    // The wakes a wait on the empty queue gives itself over 40 polls: one per executor yield.
+    let mut yields_of_a_wait = |stream: &mut crate::QueueStream<u32>| {
+        let before = wakes.0.load(Ordering::SeqCst);
+        for _ in 0..40 {
+            assert!(Pin::new(&mut *stream).poll_next(&mut cx).is_pending());
+        }
+        wakes.0.load(Ordering::SeqCst) - before
+    };
+    let first = yields_of_a_wait(&mut stream);
+    for item in 0..3 {
+        assert!(queue.try_put(item).is_ok());
+        let got =
+            Pin::new(&mut stream).poll_next(&mut Context::from_waker(std::task::Waker::noop()));
+        assert_eq!(got, Poll::Ready(Some(item)));
+        assert_eq!(
+            yields_of_a_wait(&mut stream),
+            first,
+            "wait after item {item}"
+        );
+    }
+}

@@ -42,6 +42,12 @@ impl WaitState {
             yields: 0,
         }
     }
+
+    /// A wait ended: the next one, by a stream or sink that keeps this state, starts with
+    /// its whole budget of executor yields again.
+    pub(crate) fn reset(&mut self) {
+        self.yields = 0;
+    }
 }
 
 /// The three events, their listener counts and the version counter.
