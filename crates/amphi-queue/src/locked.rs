@@ -31,8 +31,10 @@ impl<T> State<T> {
     /// getters need to hear of it).
     fn insert(&mut self, item: T) -> bool {
         let was_empty = self.buf.len() == 0;
-        self.buf.push(item);
+        // Counted first: a priority buffer stores the item before it compares, so if a
+        // user's `Ord` panics there the item is stored and must be counted.
         self.unfinished += 1;
+        self.buf.push(item);
         was_empty
     }
 }

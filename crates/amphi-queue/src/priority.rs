@@ -50,13 +50,14 @@ impl<T> PriorityBuffer<T> {
     }
 
     /// Takes the smallest item. O(log n).
+    ///
+    /// The item stays in the heap until the heap is mended around it, so an ordering that
+    /// panics (a user's `Ord`) loses no item: it only leaves them out of order.
     pub(crate) fn pop(&mut self) -> Option<T> {
-        if self.heap.is_empty() {
-            return None;
-        }
-        let item = self.heap.swap_remove(0).item;
-        self.sift_down(0);
-        Some(item)
+        let end = self.heap.len().checked_sub(1)?;
+        self.heap.swap(0, end);
+        self.sift_down(0, end);
+        self.heap.pop().map(|slot| slot.item)
     }
 
     /// Takes the item that `pop` would return last. O(n): it is among the leaves.
@@ -72,12 +73,14 @@ impl<T> PriorityBuffer<T> {
             }
         }
         // Leaves have no children, so removing one keeps every parent above its children;
-        // only the leaf moved into its place may need to rise.
-        let item = self.heap.swap_remove(last).item;
-        if last < self.heap.len() {
+        // only the leaf moved into its place may need to rise. It rises over lower indices
+        // only, so the item taken waits at the end until then (as in `pop`).
+        let end = len - 1;
+        self.heap.swap(last, end);
+        if last < end {
             self.sift_up(last);
         }
-        Some(item)
+        self.heap.pop().map(|slot| slot.item)
     }
 
     /// Moves the slot at `child` up until its parent comes before it.
@@ -92,8 +95,9 @@ impl<T> PriorityBuffer<T> {
         }
     }
 
-    fn sift_down(&mut self, mut parent: usize) {
-        let len = self.heap.len();
+    /// Moves the slot at `parent` down among the first `len` slots until it comes before
+    /// its children.
+    fn sift_down(&mut self, mut parent: usize, len: usize) {
         loop {
             let left = 2 * parent + 1;
             if left >= len {
@@ -133,6 +137,50 @@ mod tests {
             out,
             [(0, 5), (1, 1), (1, 3), (1, 6), (2, 2), (3, 0), (3, 4)]
         );
+    }
+
+    /// An ordering that panics while the heap is mended loses no item and duplicates none.
+    #[test]
+    fn a_panicking_ordering_loses_no_item() {
+        use std::cell::Cell;
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+
+        thread_local!(static CALLS_LEFT: Cell<u32> = const { Cell::new(u32::MAX) });
+        fn cmp(a: &u32, b: &u32) -> std::cmp::Ordering {
+            CALLS_LEFT.with(|left| {
+                assert!(left.get() > 0, "a user's Ord panicked");
+                left.set(left.get() - 1);
+            });
+            a.cmp(b)
+        }
+        for panic_after in 0..12 {
+            let mut heap = PriorityBuffer::new(0, cmp);
+            for x in [5, 9, 1, 7, 3, 9, 2, 8] {
+                heap.push(x);
+            }
+            CALLS_LEFT.with(|left| left.set(panic_after));
+            let mut out = Vec::new();
+            for take_last in [false, true, false] {
+                let taken = catch_unwind(AssertUnwindSafe(|| {
+                    if take_last {
+                        heap.pop_last()
+                    } else {
+                        heap.pop()
+                    }
+                }));
+                out.extend(taken.ok().flatten());
+            }
+            CALLS_LEFT.with(|left| left.set(u32::MAX));
+            while let Some(x) = heap.pop() {
+                out.push(x);
+            }
+            out.sort_unstable();
+            assert_eq!(
+                out,
+                [1, 2, 3, 5, 7, 8, 9, 9],
+                "panic after {panic_after} comparisons"
+            );
+        }
     }
 
     #[test]
