@@ -173,15 +173,18 @@ impl Shutdown {
     {
         let unit = self.shared.guards.acquire_unit();
         let id = self.shared.registry().begin(name.into(), UnitKind::Task);
-        let shared = Arc::clone(&self.shared);
+        let mut ending = TaskEnd {
+            shared: Arc::clone(&self.shared),
+            id,
+            outcome: None,
+            unit: Some(unit),
+        };
         let handle = runtime.spawn(async move {
-            let outcome = match AssertUnwindSafe(future).catch_unwind().await {
+            ending.outcome = Some(match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(_) => Outcome::Finished,
                 Err(payload) => Outcome::Panicked(panic_message(&*payload)),
-            };
-            shared.end(id, outcome);
-            // Released after the unit is recorded, so a drained wait sees the record.
-            drop(unit);
+            });
+            // Dropping `ending` records the outcome, also if the task is dropped first.
         });
         self.shared.registry().attach(id, handle);
     }
@@ -380,6 +383,25 @@ impl fmt::Debug for Shutdown {
             .field("units", &self.shared.guards.units())
             .field("runtime", &self.shared.runtime)
             .finish()
+    }
+}
+
+/// Records a tracked task's end when dropped: its outcome, or if the task was dropped
+/// before it finished (cancelled at the deadline, or dropped by an executor that went
+/// away), [`Outcome::Cancelled`]; a unit already reported by the deadline is not reported
+/// again. Then it releases the unit, so that a drained wait sees the record.
+struct TaskEnd {
+    shared: Arc<Shared>,
+    id: u64,
+    outcome: Option<Outcome>,
+    unit: Option<crate::guard::UnitGuard>,
+}
+
+impl Drop for TaskEnd {
+    fn drop(&mut self) {
+        let outcome = self.outcome.take().unwrap_or(Outcome::Cancelled);
+        self.shared.end(self.id, outcome);
+        drop(self.unit.take());
     }
 }
 

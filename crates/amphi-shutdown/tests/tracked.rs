@@ -168,3 +168,23 @@ fn work_spawned_after_the_trigger_is_waited_for() {
         assert_eq!(report.units().len(), 2, "{report}");
     });
 }
+
+/// A task whose executor goes away before it finishes is dropped with it: the report says
+/// cancelled (it said running, forever) and the wait is drained.
+#[test]
+fn a_task_dropped_by_its_executor_is_reported_cancelled() {
+    let executor = Arc::new(smol::Executor::new());
+    let elsewhere = amphi_rt::Runtime::smol_with(Arc::clone(&executor));
+    let shutdown = Shutdown::new();
+    shutdown.spawn_on("orphan", &elsewhere, std::future::pending::<()>());
+    drop(elsewhere);
+    drop(executor);
+    shutdown.trigger("executor gone");
+    let report = shutdown.wait_blocking();
+    assert_eq!(
+        report.unit("orphan").map(|u| u.outcome().clone()),
+        Some(Outcome::Cancelled),
+        "{report}"
+    );
+    assert!(!report.deadline_passed(), "{report}");
+}
