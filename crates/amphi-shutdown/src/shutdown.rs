@@ -173,18 +173,19 @@ impl Shutdown {
     {
         let unit = self.shared.guards.acquire_unit();
         let id = self.shared.registry().begin(name.into(), UnitKind::Task);
-        let mut ending = TaskEnd {
+        let ending = TaskEnd {
             shared: Arc::clone(&self.shared),
             id,
             outcome: None,
             unit: Some(unit),
         };
         let handle = runtime.spawn(async move {
-            ending.outcome = Some(match AssertUnwindSafe(future).catch_unwind().await {
+            // If the task is dropped before this, dropping `ending` records it cancelled.
+            let outcome = match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(_) => Outcome::Finished,
                 Err(payload) => Outcome::Panicked(panic_message(&*payload)),
-            });
-            // Dropping `ending` records the outcome, also if the task is dropped first.
+            };
+            ending.finish(outcome);
         });
         self.shared.registry().attach(id, handle);
     }
@@ -395,6 +396,13 @@ struct TaskEnd {
     id: u64,
     outcome: Option<Outcome>,
     unit: Option<crate::guard::UnitGuard>,
+}
+
+impl TaskEnd {
+    /// The task ended by itself with `outcome`: records it (by dropping the guard).
+    fn finish(mut self, outcome: Outcome) {
+        self.outcome = Some(outcome);
+    }
 }
 
 impl Drop for TaskEnd {
