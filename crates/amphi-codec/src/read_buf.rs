@@ -180,6 +180,15 @@ impl ReadBuf {
         if self.exposed {
             self.rejoin();
         }
+        // At a frame boundary (nothing buffered) after a frame of at least `MIN_READ` bytes,
+        // ask for a whole frame of the last one's size, header included, not just for the
+        // header: frames of one size then take one read each instead of two (on a socket,
+        // one system call, not two). A different size only moves the boundary: the rest is
+        // read exactly again.
+        let frame_remaining = match frame_remaining {
+            Some(rest) if stride >= MIN_READ && self.data.is_empty() => Some(rest.max(stride)),
+            other => other,
+        };
         // Large frames: read just what the decoder needs (the header, then the rest of the
         // frame), so the buffer ends on a frame boundary and the next frame starts at the
         // front of the room instead of being moved there. Small frames: fill the room, or
@@ -517,6 +526,59 @@ mod tests {
             reads < frames,
             "{reads} reads for {frames} frames: not one per frame"
         );
+    }
+
+    /// Length-delimited frames of 20 000 bytes, header included: once the first frame has
+    /// set the stride, each frame takes one read (header and payload together), not one
+    /// for the header and one for the payload.
+    #[test]
+    fn large_frames_of_one_size_take_one_read_each() {
+        let frames = (40 / SCALE as usize).max(4);
+        let payload = 20_000 - 4;
+        let mut input = Vec::new();
+        for i in 0..frames {
+            input.extend_from_slice(&(payload as u32).to_be_bytes());
+            input.extend((0..payload).map(|j| (i + j) as u8));
+        }
+        let mut reader = Counting {
+            rest: &input,
+            reads: 0,
+        };
+        let mut framed = crate::FramedRead::new(&mut reader, crate::LengthDelimitedCodec::new());
+        let mut got = 0;
+        block_on(async {
+            while let Some(frame) = futures_lite::StreamExt::next(&mut framed).await {
+                assert_eq!(frame.unwrap().len(), payload);
+                got += 1;
+            }
+        });
+        assert_eq!(got, frames);
+        // The first frame grows the buffer over several reads; the end of stream is one more.
+        assert!(
+            reader.reads <= frames + 6,
+            "{} reads for {frames} frames",
+            reader.reads
+        );
+    }
+
+    /// A reader that counts its reads.
+    struct Counting<'a> {
+        rest: &'a [u8],
+        reads: usize,
+    }
+
+    impl AsyncRead for Counting<'_> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            dst: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.reads += 1;
+            let n = dst.len().min(self.rest.len());
+            dst[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Poll::Ready(Ok(n))
+        }
     }
 
     /// A reader that reads every byte of the buffer it is given before it fills it, as
