@@ -152,6 +152,18 @@ impl SpinWait {
         true
     }
 
+    /// Pauses until `ready()` says so (`true`) or the budget is spent (`false`).
+    fn until(&mut self, ready: impl Fn() -> bool) -> bool {
+        loop {
+            if !self.pause() {
+                return false;
+            }
+            if ready() {
+                return true;
+            }
+        }
+    }
+
     /// Pauses until `version()` moves off `seen` (`true`) or the budget is spent (`false`).
     fn until_changed(&mut self, version: impl Fn() -> usize, seen: usize) -> bool {
         loop {
@@ -281,9 +293,13 @@ impl<T> Shared<T> {
                         SpinWait::blocking(self.cap)
                     }
                 });
-                let again = match self.store {
-                    // The ring is cheap to look at: just try again.
-                    Store::Ring(_) | Store::List(_) => budget.pause(),
+                let again = match &self.store {
+                    // Between rounds the bounded ring is looked at as an attempt would
+                    // look first (the tail or head and one slot), without the fence and
+                    // the other side's index that a failed attempt reads.
+                    Store::Ring(ring) => budget.until(|| ring.may_succeed(waiters)),
+                    // The list is cheap to look at: just try again.
+                    Store::List(_) => budget.pause(),
                     Store::Locked(_) => budget.until_changed(|| self.wakers.version(), seen),
                 };
                 if again {

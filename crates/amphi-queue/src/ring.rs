@@ -394,6 +394,17 @@ impl<T, F: Fifo<T>> Ring<T, F> {
         self.items.len()
     }
 
+    /// A hint for a waiter on the `waiters` side: whether its attempt might succeed now
+    /// ([`Fifo::may_push`], [`Fifo::may_pop`]; `true` for joiners).
+    #[inline]
+    pub(crate) fn may_succeed(&self, waiters: crate::wakers::Waiters) -> bool {
+        match waiters {
+            crate::wakers::Waiters::Putters => self.items.may_push(),
+            crate::wakers::Waiters::Getters => self.items.may_pop(),
+            crate::wakers::Waiters::Joiners => true,
+        }
+    }
+
     pub(crate) fn is_full(&self) -> bool {
         // The lock is taken only by slow paths; `len` is read under it so that it pairs with
         // the reservations it is compared with.

@@ -95,6 +95,16 @@ pub(crate) trait Fifo<T> {
     fn set_slow(&self, on: bool);
     /// Refuses every push from now on.
     fn close(&self);
+    /// A hint for a waiting putter: whether a push might succeed now (`true` when unsure).
+    /// It reads only what the push itself would read first, so that a waiter polling it
+    /// does not pull the other side's cache lines to its core.
+    fn may_push(&self) -> bool {
+        true
+    }
+    /// The same hint for a waiting getter.
+    fn may_pop(&self) -> bool {
+        true
+    }
 }
 
 /// Implements [`Fifo`] by the type's inherent methods of the same names (the unit tests
@@ -128,8 +138,41 @@ macro_rules! fifo_by_inherent_methods {
         }
     };
 }
-fifo_by_inherent_methods!(ArrayRing);
 fifo_by_inherent_methods!(BlockList);
+
+impl<T> Fifo<T> for ArrayRing<T> {
+    #[inline]
+    fn push(&self, value: T, locked: bool) -> Result<(), Refused<T>> {
+        ArrayRing::push(self, value, locked)
+    }
+    #[inline]
+    fn pop(&self) -> Result<T, Empty> {
+        ArrayRing::pop(self)
+    }
+    fn pushes(&self) -> usize {
+        ArrayRing::pushes(self)
+    }
+    fn push_modulus(&self) -> usize {
+        ArrayRing::push_modulus(self)
+    }
+    fn len(&self) -> usize {
+        ArrayRing::len(self)
+    }
+    fn set_slow(&self, on: bool) {
+        ArrayRing::set_slow(self, on)
+    }
+    fn close(&self) {
+        ArrayRing::close(self)
+    }
+    #[inline]
+    fn may_push(&self) -> bool {
+        ArrayRing::may_push(self)
+    }
+    #[inline]
+    fn may_pop(&self) -> bool {
+        ArrayRing::may_pop(self)
+    }
+}
 
 /// Why a ring refused a push; the item is handed back.
 pub(crate) enum Refused<T> {

@@ -111,6 +111,31 @@ impl<T> ArrayRing<T> {
         &self.slots[pos & (self.closed_bit - 1)]
     }
 
+    /// Whether a push might succeed now: `false` only if the slot at the tail still holds
+    /// the previous lap's item. Reads the tail and that slot's stamp, as a push does first,
+    /// but not the head (the getters' line) and with no fence: a hint for a waiting putter,
+    /// which then makes a real attempt. A flag on the tail (closed, slow) says `true`.
+    #[inline]
+    pub(crate) fn may_push(&self) -> bool {
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & self.flags() != 0 {
+            return true;
+        }
+        let pos = tail & !self.flags();
+        let stamp = self.slot(pos).stamp.load(Ordering::Relaxed);
+        stamp.wrapping_add(self.one_lap) != pos.wrapping_add(1)
+    }
+
+    /// Whether a pop might succeed now: `false` only if nothing is published at the head.
+    /// Reads the head and that slot's stamp, but not the tail (the putters' line): a hint
+    /// for a waiting getter. It does not see a close; the waiter's real attempt, at the
+    /// latest once its spin is spent, does.
+    #[inline]
+    pub(crate) fn may_pop(&self) -> bool {
+        let head = self.head.load(Ordering::Relaxed);
+        self.slot(head).stamp.load(Ordering::Relaxed) != head
+    }
+
     /// Appends `value`. `locked` pushes (made under the queue's lock) pass the `SLOW` flag.
     #[inline]
     pub(crate) fn push(&self, value: T, locked: bool) -> Result<(), Refused<T>> {
