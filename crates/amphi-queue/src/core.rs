@@ -42,9 +42,13 @@ pub(crate) enum Strategy<'a, 'b> {
 ///   listener, and between those polls it yields to its executor and the thread to the OS
 ///   (see `Shared::ASYNC_YIELDS`).
 ///
-/// After each round the wait tries the lock-free store again, or, for the locked store, looks
-/// at the version counter (one shared load, no lock). On a one-core machine neither budget
-/// spins; a blocking wait only yields.
+/// After each round the wait looks at the store: the bounded ring's tail or head and one slot
+/// (what an attempt reads first) and the version counter, the locked store's version counter
+/// (one shared load, no lock), and tries again when they say it might succeed; the unbounded
+/// list it just tries again. On a one-core machine neither budget spins; a blocking wait only
+/// yields. A blocking wait with a deadline stops spinning and yielding at the deadline (on
+/// busy cores a yield can give up a whole time slice, and 64 of them overshot a
+/// `get_timeout(ZERO)` by up to 700 ms).
 ///
 /// Why: a get is a little cheaper than a put, so a getter that retries at once keeps finding
 /// the queue empty one item behind its putter, and every item then moves a cache line
@@ -77,6 +81,8 @@ pub(crate) struct SpinWait {
     /// Hints in the first round.
     first: u32,
     yields: u32,
+    /// A blocking wait's deadline: the budget ends once it has passed.
+    deadline: Option<Instant>,
 }
 
 impl SpinWait {
@@ -99,7 +105,7 @@ impl SpinWait {
     }
 
     /// The budget of a blocking wait on a queue of capacity `cap` (`usize::MAX`: unbounded).
-    fn blocking(cap: usize) -> Self {
+    fn blocking(cap: usize, deadline: Option<Instant>) -> Self {
         SpinWait {
             step: 0,
             steps: if Self::one_core() {
@@ -112,6 +118,7 @@ impl SpinWait {
             },
             first: cap.clamp(1, Self::MAX_ROUND) as u32,
             yields: Self::BLOCKING_YIELDS,
+            deadline,
         }
     }
 
@@ -127,12 +134,16 @@ impl SpinWait {
             },
             first: if long { Self::MAX_ROUND as u32 } else { 1 },
             yields: 0,
+            deadline: None,
         }
     }
 
     /// One round of the budget: spins or yields and returns `true`, or returns `false` once
     /// the budget is spent.
     fn pause(&mut self) -> bool {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return false;
+        }
         if self.step < self.steps {
             let hints = if self.step == 0 {
                 self.first
@@ -268,6 +279,10 @@ impl<T> Shared<T> {
         // `ASYNC_YIELDS`), never after a wake-up. Loom models skip the spin: it only
         // multiplies the interleavings without changing them.
         let is_async = matches!(strategy, Strategy::Async(_));
+        let deadline = match strategy {
+            Strategy::Blocking(deadline) => *deadline,
+            Strategy::Async(_) => None,
+        };
         let starts_the_wait = !is_async || listener.is_none();
         let mut may_spin = !cfg!(amphi_loom) && starts_the_wait;
         let mut spin: Option<SpinWait> = None;
@@ -290,14 +305,18 @@ impl<T> Shared<T> {
                     if is_async {
                         SpinWait::for_async(self.cap)
                     } else {
-                        SpinWait::blocking(self.cap)
+                        SpinWait::blocking(self.cap, deadline)
                     }
                 });
                 let again = match &self.store {
                     // Between rounds the bounded ring is looked at as an attempt would
                     // look first (the tail or head and one slot), without the fence and
-                    // the other side's index that a failed attempt reads.
-                    Store::Ring(ring) => budget.until(|| ring.may_succeed(waiters)),
+                    // the other side's index that a failed attempt reads; the version
+                    // counter (moved by a close, never by the busy path) catches what
+                    // that does not show.
+                    Store::Ring(ring) => {
+                        budget.until(|| ring.may_succeed(waiters) || self.wakers.version() != seen)
+                    }
                     // The list is cheap to look at: just try again.
                     Store::List(_) => budget.pause(),
                     Store::Locked(_) => budget.until_changed(|| self.wakers.version(), seen),

@@ -227,14 +227,18 @@ impl<T, F: Fifo<T>> Ring<T, F> {
 
     /// Fills a reserved slot; never fails (see the module docs).
     pub(crate) fn put_reserved(&self, item: T, wakers: &Wakers) {
-        // The reservation keeps room and keeps the ring open, so the push goes in; no lock
-        // needed, since every other push in slow mode counts this slot as taken.
-        if let PutOutcome::Full(item) | PutOutcome::Closed(item) = self.push_locked(item) {
-            // Unreachable by the invariant above; say so in tests, and never panic here.
-            debug_assert!(false, "a reserved slot was taken");
-            drop(item);
-        }
-        let closed_now = self.end_reservation();
+        // Pushed and un-reserved in one critical section: a slot counted both in `len` and
+        // in `reserved` would make puts, reservations and forced puts under the lock see
+        // the queue fuller than it is.
+        let closed_now = {
+            let mut slow = lock(&self.slow);
+            if let PutOutcome::Full(item) | PutOutcome::Closed(item) = self.push_locked(item) {
+                debug_assert!(false, "a reserved slot was taken");
+                drop(item);
+            }
+            slow.reserved = slow.reserved.saturating_sub(1);
+            self.leave_slow(&mut slow)
+        };
         wake_getter(wakers);
         if closed_now {
             wakers.wake_all_getters();
@@ -283,9 +287,15 @@ impl<T, F: Fifo<T>> Ring<T, F> {
             }
             match self.items.pop() {
                 Ok(evicted) => {
-                    // The evicted item never reaches a consumer: it counts as done.
-                    self.finish(1, wakers);
-                    break match self.push_locked(item) {
+                    // The evicted item never reaches a consumer: it counts as done (if
+                    // anything is unfinished, as before), but only after the new item is
+                    // counted, so that the unfinished count never dips to zero meanwhile.
+                    let owed = self.unfinished() != 0;
+                    let pushed = self.push_locked(item);
+                    if owed {
+                        self.finish(1, wakers);
+                    }
+                    break match pushed {
                         PutOutcome::Done => Ok(Some(evicted)),
                         // Unreachable: the eviction made room that only we can fill.
                         PutOutcome::Full(item) | PutOutcome::Closed(item) => {
