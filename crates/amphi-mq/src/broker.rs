@@ -170,9 +170,13 @@ impl Broker {
 
         // Channels first: they hand what they hold to the send queues, then end.
         shared.registry.close_all();
+        // A work queue with no worker to take its messages has nowhere to put them.
+        let mut stranded = 0;
         for task in shared.registry.take_tasks() {
             let left = deadline.saturating_duration_since(Instant::now());
-            let _ = amphi_rt::timeout(left, task).await;
+            if let Ok(Ok(n)) = amphi_rt::timeout(left, task).await {
+                stranded += n;
+            }
         }
         // Then the send queues: each writer drains its queue and closes its connection.
         for outbox in shared.outboxes() {
@@ -188,6 +192,8 @@ impl Broker {
             discarded += outbox.kick(Reason::Shutdown) as u64;
         }
         add(&shared.stats.undelivered, discarded);
+        // Counted `undelivered` by their channel tasks already.
+        discarded += stranded;
         // Kicked writers end at once; do not wait for a runtime that is itself stopping.
         let hard = Instant::now() + Duration::from_secs(1);
         while shared.client_count() > 0 && Instant::now() < hard {
@@ -216,7 +222,10 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         match accepted {
             None => break,
             Some(Ok((stream, peer))) => {
-                if shared.client_count() >= shared.config.max_clients {
+                // `stats.clients` is counted here, at once; the clients map only once each
+                // connection's task has started, so a burst of connections got past it.
+                if shared.stats.clients.load(Ordering::Acquire) >= shared.config.max_clients as u64
+                {
                     add(&shared.stats.rejected, 1);
                     tracing::warn!(%peer, max = shared.config.max_clients, "refused a client: too many clients");
                     drop(stream);
@@ -258,7 +267,8 @@ pub struct BrokerReport {
     pub clients_at_stop: usize,
     /// Messages queued in the broker when the shutdown began.
     pub queued_at_stop: usize,
-    /// Messages discarded because the grace period ran out.
+    /// Messages queued at the stop that reached nobody: discarded when the grace period ran
+    /// out, or held by a work queue that no worker came to take them from.
     pub discarded: u64,
     /// Whether everything was delivered and closed within the grace period.
     pub in_grace: bool,
@@ -282,10 +292,16 @@ impl fmt::Display for BrokerReport {
             "  at stop: {} clients, {} messages queued",
             self.clients_at_stop, self.queued_at_stop
         )?;
-        if self.in_grace {
+        if self.in_grace && self.discarded == 0 {
             writeln!(
                 f,
                 "  delivered everything queued and closed every connection"
+            )?;
+        } else if self.in_grace {
+            writeln!(
+                f,
+                "  closed every connection; {} queued messages had no worker to go to",
+                self.discarded
             )?;
         } else {
             writeln!(

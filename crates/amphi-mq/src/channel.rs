@@ -5,7 +5,7 @@
 //! subscriber policy. With the two isolating policies that offer never waits, so a stalled
 //! subscriber costs the others nothing.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use amphi_queue::Queue;
@@ -30,6 +30,8 @@ pub(crate) struct Channel {
     version: AtomicU64,
     /// Wakes the task of a work-queue channel waiting for its first subscriber.
     wake: Queue<()>,
+    /// Messages the task has taken out of `inbox` and not yet handed on: queued too.
+    held: AtomicUsize,
 }
 
 impl Channel {
@@ -41,6 +43,7 @@ impl Channel {
             subscribers: Mutex::new(Vec::new()),
             version: AtomicU64::new(0),
             wake: Queue::bounded(1),
+            held: AtomicUsize::new(0),
         }
     }
 
@@ -62,6 +65,11 @@ impl Channel {
         self.version.fetch_add(1, Ordering::Release);
     }
 
+    /// Messages waiting in this channel: in its queue and in its task's hands.
+    pub(crate) fn queued(&self) -> usize {
+        self.inbox.len() + self.held.load(Ordering::Relaxed)
+    }
+
     /// Closes the inbox (the task drains it, then ends) and the wake-up queue.
     pub(crate) fn close(&self) {
         self.inbox.close();
@@ -81,12 +89,15 @@ impl Channel {
         }
     }
 
-    /// The channel's task: runs until the inbox is closed and drained.
-    pub(crate) async fn run(self: Arc<Self>, policy: SlowPolicy, stats: Arc<Stats>) {
+    /// The channel's task: runs until the inbox is closed and drained. Returns how many
+    /// messages of a work queue it could not hand to anybody at the close (no worker came):
+    /// counted `undelivered`, and in the shutdown report.
+    pub(crate) async fn run(self: Arc<Self>, policy: SlowPolicy, stats: Arc<Stats>) -> u64 {
         let mut batch = Vec::with_capacity(BATCH);
         let mut subs: Vec<Arc<Outbox>> = Vec::new();
         let mut seen = u64::MAX;
         let mut next = 0usize;
+        let mut stranded = 0;
         loop {
             match self.inbox.get().await {
                 Ok(msg) => batch.push(msg),
@@ -98,52 +109,97 @@ impl Channel {
                     Err(_) => break,
                 }
             }
-            self.refresh(&mut seen, &mut subs);
-            // A work queue keeps its messages until somebody comes to take them.
-            while self.is_queue && subs.is_empty() {
-                if self.wake.get().await.is_err() {
-                    break;
-                }
-                self.refresh(&mut seen, &mut subs);
-            }
+            self.held.store(batch.len(), Ordering::Relaxed);
             for msg in batch.drain(..) {
-                // Out of the channel's hands (into send queues, or nowhere).
-                sub(&stats.channel_bytes, msg.len() as u64);
-                if subs.is_empty() {
-                    add(&stats.unrouted, 1);
-                } else if self.is_queue {
-                    next = round_robin(&subs, next, msg, policy, &stats).await;
+                let len = msg.len() as u64;
+                if self.is_queue {
+                    if self
+                        .hand_to_a_worker(msg, &mut subs, &mut seen, &mut next, policy, &stats)
+                        .await
+                        .is_err()
+                    {
+                        // Closed with no worker: nobody will take it.
+                        add(&stats.undelivered, 1);
+                        stranded += 1;
+                    }
                 } else {
+                    self.refresh(&mut seen, &mut subs);
+                    if subs.is_empty() {
+                        add(&stats.unrouted, 1);
+                    }
                     for sub in &subs {
-                        sub.offer(msg.clone(), policy, &stats).await;
+                        if sub.offer(msg.clone(), policy, &stats).await.is_err() {
+                            // The subscriber left meanwhile: its copy has nowhere to go.
+                            add(&stats.undelivered, 1);
+                        }
                     }
                 }
+                // Out of the channel's hands (into send queues, or counted above).
+                sub(&stats.channel_bytes, len);
+                self.held.fetch_sub(1, Ordering::Relaxed);
             }
         }
         tracing::debug!(channel = %String::from_utf8_lossy(&self.name), "channel closed");
+        stranded
+    }
+
+    /// Gives `msg` of a work queue to one worker (round robin). A worker whose send queue
+    /// closed meanwhile (it left, or was dropped) is skipped and the message goes to the
+    /// next; with no worker it waits for one. `Err` only when the channel closed with no
+    /// worker.
+    async fn hand_to_a_worker(
+        &self,
+        msg: Bytes,
+        subs: &mut Vec<Arc<Outbox>>,
+        seen: &mut u64,
+        next: &mut usize,
+        policy: SlowPolicy,
+        stats: &Stats,
+    ) -> Result<(), Bytes> {
+        let mut msg = msg;
+        loop {
+            self.refresh(seen, subs);
+            // A worker that left stays listed until its connection has ended.
+            subs.retain(|s| !s.queue.is_closed());
+            while subs.is_empty() {
+                // A work queue keeps its messages until somebody comes to take them.
+                if self.wake.get().await.is_err() {
+                    return Err(msg);
+                }
+                self.refresh(seen, subs);
+                subs.retain(|s| !s.queue.is_closed());
+            }
+            match round_robin(subs, *next, msg, policy, stats).await {
+                Ok(at) => {
+                    *next = at;
+                    return Ok(());
+                }
+                Err(back) => msg = back,
+            }
+        }
     }
 }
 
 /// Gives `msg` to one subscriber, starting at `next` and preferring one with room; returns
-/// where the next message starts.
+/// where the next message starts, or the message if the one whose turn it was had closed.
 async fn round_robin(
     subs: &[Arc<Outbox>],
     next: usize,
     msg: Bytes,
     policy: SlowPolicy,
     stats: &Stats,
-) -> usize {
+) -> Result<usize, Bytes> {
     let n = subs.len();
     let mut msg = msg;
     for i in 0..n {
         let at = (next + i) % n;
         match subs[at].try_offer(msg) {
-            Ok(()) => return (at + 1) % n,
+            Ok(()) => return Ok((at + 1) % n),
             Err(m) => msg = m,
         }
     }
     // Everyone is full (or gone): the policy decides, for the one whose turn it is.
     let at = next % n;
-    subs[at].offer(msg, policy, stats).await;
-    (at + 1) % n
+    subs[at].offer(msg, policy, stats).await?;
+    Ok((at + 1) % n)
 }

@@ -30,10 +30,25 @@ impl Client {
     ///
     /// When the connection or the first write fails.
     pub async fn connect(addr: SocketAddr, channel: &str) -> io::Result<Client> {
+        Client::connect_with_max_frame(addr, channel, DEFAULT_MAX_FRAME).await
+    }
+
+    /// [`connect`](Client::connect), accepting frames from the broker of up to `max_frame`
+    /// bytes (the default, [`DEFAULT_MAX_FRAME`], is the broker's default): for a broker
+    /// started with a larger `--max-frame`.
+    ///
+    /// # Errors
+    ///
+    /// When the connection or the first write fails.
+    pub async fn connect_with_max_frame(
+        addr: SocketAddr,
+        channel: &str,
+        max_frame: usize,
+    ) -> io::Result<Client> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let mut client = Client {
-            reader: FrameReader::new(stream.clone(), DEFAULT_MAX_FRAME),
+            reader: FrameReader::new(stream.clone(), max_frame),
             stream,
             out: Vec::with_capacity(FLUSH_AT),
         };
@@ -134,10 +149,29 @@ impl BlockingClient {
     ///
     /// Blocks the calling thread; never call it from async code.
     pub fn connect(addr: SocketAddr, channel: &str) -> io::Result<BlockingClient> {
+        BlockingClient::connect_with_max_frame(addr, channel, DEFAULT_MAX_FRAME)
+    }
+
+    /// [`connect`](BlockingClient::connect), accepting frames from the broker of up to
+    /// `max_frame` bytes (the default, [`DEFAULT_MAX_FRAME`], is the broker's default): for
+    /// a broker started with a larger `--max-frame`.
+    ///
+    /// # Errors
+    ///
+    /// When the connection or the first write fails.
+    ///
+    /// # Blocking
+    ///
+    /// Blocks the calling thread; never call it from async code.
+    pub fn connect_with_max_frame(
+        addr: SocketAddr,
+        channel: &str,
+        max_frame: usize,
+    ) -> io::Result<BlockingClient> {
         let stream = StdStream::connect(addr)?;
         stream.set_nodelay(true)?;
         let mut client = BlockingClient {
-            reader: FrameReader::new(stream.try_clone()?, DEFAULT_MAX_FRAME),
+            reader: FrameReader::new(stream.try_clone()?, max_frame),
             stream,
             out: Vec::with_capacity(FLUSH_AT),
         };

@@ -157,6 +157,7 @@ async fn read_inner(
         let Some(payload) = next_frame(reader).await? else {
             return Err(Reason::MissingPayload);
         };
+        let payload = unpinned(payload);
         add(&stats.published, 1);
         add(&stats.bytes_in, payload.len() as u64);
         let channel = match routes.get(&name) {
@@ -170,7 +171,8 @@ async fn read_inner(
                     if routes.len() >= ROUTE_CACHE {
                         routes.clear();
                     }
-                    routes.insert(name, Arc::clone(channel));
+                    // A copy: the frame would keep its whole read buffer alive.
+                    routes.insert(Bytes::copy_from_slice(&name), Arc::clone(channel));
                 }
                 found
             }
@@ -191,6 +193,21 @@ async fn read_inner(
     }
 }
 
+/// Payloads shorter than this are copied out of the read buffer before they are queued.
+const COPY_BELOW: usize = 4096;
+
+/// `payload`, or a copy of it when it is short: a frame split off the read buffer keeps the
+/// whole buffer alive, so a 1-byte message queued behind a 1 MiB frame held 1 MiB
+/// (`max_channel_bytes` counted 1 byte). A copy of a short payload costs less than the
+/// memory it frees; a long payload holds most of its buffer anyway.
+fn unpinned(payload: Bytes) -> Bytes {
+    if payload.len() < COPY_BELOW {
+        Bytes::copy_from_slice(&payload)
+    } else {
+        payload
+    }
+}
+
 /// How long a publisher sleeps between looks while the channels hold `max_channel_bytes`.
 const FULL_BACKOFF: Duration = Duration::from_millis(1);
 
@@ -198,10 +215,14 @@ const FULL_BACKOFF: Duration = Duration::from_millis(1);
 /// the publisher when messages wait for subscribers that do not take them.
 async fn wait_for_room(shared: &Shared, len: u64) {
     let max = shared.config.max_channel_bytes as u64;
-    // One relaxed load on the fast path; the loop only runs while the broker is full.
-    while shared.stats.channel_bytes.load(Ordering::Relaxed) + len > max
-        && !shared.stop.is_cancelled()
-    {
+    // One relaxed load on the fast path; the loop only runs while the broker is full. A
+    // message longer than the whole budget goes when the channels hold nothing (else it
+    // would wait for ever).
+    loop {
+        let held = shared.stats.channel_bytes.load(Ordering::Relaxed);
+        if held + len <= max || held == 0 || shared.stop.is_cancelled() {
+            break;
+        }
         add(&shared.stats.blocked, 1);
         shared.rt.sleep(FULL_BACKOFF).await;
     }

@@ -145,16 +145,24 @@ impl Outbox {
         })
     }
 
-    /// Queues `msg` under `policy`. Waits only under [`SlowPolicy::Block`].
-    pub(crate) async fn offer(&self, msg: Bytes, policy: SlowPolicy, stats: &Stats) {
+    /// Queues `msg` under `policy`. Waits only under [`SlowPolicy::Block`]. `Err` hands the
+    /// message back when this subscriber's queue is closed (it left, or was dropped): the
+    /// caller decides where it goes. A message the policy drops is counted here and is
+    /// not handed back.
+    pub(crate) async fn offer(
+        &self,
+        msg: Bytes,
+        policy: SlowPolicy,
+        stats: &Stats,
+    ) -> Result<(), Bytes> {
         let len = msg.len();
         match policy {
             SlowPolicy::DropOldest => {
                 let mut pending = self.pending.fetch_add(len, Relaxed) + len;
                 match self.queue.force_put(msg) {
-                    Err(_closed) => {
+                    Err(closed) => {
                         self.pending.fetch_sub(len, Relaxed);
-                        return;
+                        return Err(closed.into_inner());
                     }
                     Ok(Some(evicted)) => {
                         pending = self.pending.fetch_sub(evicted.len(), Relaxed) - evicted.len();
@@ -173,32 +181,39 @@ impl Outbox {
             }
             SlowPolicy::Disconnect => {
                 if self.queue.is_closed() {
-                    return;
+                    return Err(msg);
                 }
-                if self.try_offer(msg).is_err() && !self.queue.is_closed() {
-                    let why = Reason::SlowConsumer(self.queue.capacity().unwrap_or(0));
-                    if self.set_reason(why.clone()) {
-                        add(&stats.slow_disconnects, 1);
+                match self.try_offer(msg) {
+                    Ok(()) => {}
+                    Err(msg) if self.queue.is_closed() => return Err(msg),
+                    Err(_dropped) => {
+                        let why = Reason::SlowConsumer(self.queue.capacity().unwrap_or(0));
+                        if self.set_reason(why.clone()) {
+                            add(&stats.slow_disconnects, 1);
+                        }
+                        add(&stats.dropped, self.kick(why) as u64 + 1);
                     }
-                    add(&stats.dropped, self.kick(why) as u64 + 1);
                 }
             }
             SlowPolicy::Block => {
                 self.pending.fetch_add(len, Relaxed);
                 match self.queue.try_put(msg) {
                     Ok(()) => {}
-                    Err(TryPutError::Closed(_)) => {
+                    Err(TryPutError::Closed(msg)) => {
                         self.pending.fetch_sub(len, Relaxed);
+                        return Err(msg);
                     }
                     Err(TryPutError::Full(msg)) => {
                         add(&stats.blocked, 1);
-                        if self.queue.put(msg).await.is_err() {
-                            // The subscriber left meanwhile: its message has nowhere to go.
+                        if let Err(left) = self.queue.put(msg).await {
+                            // The subscriber left meanwhile.
                             self.pending.fetch_sub(len, Relaxed);
+                            return Err(left.into_inner());
                         }
                     }
                 }
             }
         }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@ use crate::stats::{Stats, add};
 #[derive(Debug)]
 pub(crate) struct Registry {
     channels: Mutex<HashMap<Bytes, Arc<Channel>>>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    tasks: Mutex<Vec<JoinHandle<u64>>>,
     rt: Runtime,
     capacity: usize,
     max_channels: usize,
@@ -88,11 +88,12 @@ impl Registry {
     /// Messages still waiting in channel queues.
     pub(crate) fn queued(&self) -> usize {
         let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        channels.values().map(|c| c.inbox.len()).sum()
+        channels.values().map(|c| c.queued()).sum()
     }
 
-    /// Takes the channel tasks, to await them.
-    pub(crate) fn take_tasks(&self) -> Vec<JoinHandle<()>> {
+    /// Takes the channel tasks, to await them: each returns the messages of its work queue
+    /// that no worker could take at the close.
+    pub(crate) fn take_tasks(&self) -> Vec<JoinHandle<u64>> {
         std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }

@@ -70,7 +70,7 @@ pub struct StatsSnapshot {
     pub bad_clients: u64,
     /// Subscriptions alive now (one per connected client that named its channel).
     pub subscribers: u64,
-    /// Channels alive now.
+    /// Channels created (a channel lives until shutdown).
     pub channels: u64,
     /// Messages received from publishers.
     pub published: u64,
@@ -88,8 +88,8 @@ pub struct StatsSnapshot {
     pub slow_disconnects: u64,
     /// Clients dropped because a write made no progress within the write timeout.
     pub stalled_writes: u64,
-    /// Times a channel waited for a subscriber (block policy), or a publisher for room in the
-    /// channel queues (`max_channel_bytes`).
+    /// Waits of a channel for a subscriber's room (block policy), and 1 ms sleeps of
+    /// publishers waiting for room in the channel queues (`max_channel_bytes`).
     pub blocked: u64,
     /// Messages the broker could not deliver: still queued when a shutdown's grace period
     /// ran out, or queued for a client that went away.

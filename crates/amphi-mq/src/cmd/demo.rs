@@ -78,7 +78,9 @@ fn payload(name: &str, n: u64, size: usize) -> Vec<u8> {
     p
 }
 
-/// Paces a publisher at `rate` messages per second: how many are due by now.
+/// Paces a publisher at `rate` messages per second: how many are due by now. The loops that
+/// catch up with it also stop when publishing ends, so a rate the broker cannot keep up
+/// with does not keep them going after the demo's duration.
 fn due(started: Instant, rate: u64) -> u64 {
     (started.elapsed().as_secs_f64() * rate as f64) as u64
 }
@@ -179,7 +181,8 @@ pub(crate) fn run(args: DemoArgs) -> io::Result<ExitCode> {
     let started = Instant::now();
     let live = io::stderr().is_terminal();
     let mut last_print = Instant::now();
-    while started.elapsed() < args.duration {
+    // A signal (ctrl-c, SIGTERM) ends the publishing early; the shutdown below then runs.
+    while started.elapsed() < args.duration && !coordinator.is_triggered() {
         std::thread::sleep(Duration::from_millis(100));
         if live || last_print.elapsed() >= Duration::from_secs(1) {
             let s = stats.snapshot();
@@ -344,7 +347,7 @@ fn thread_publisher(addr: SocketAddr, me: &Participant, on: &AtomicBool, rate: u
     let started = Instant::now();
     let mut sent = 0;
     while on.load(Relaxed) {
-        while sent < due(started, rate) {
+        while sent < due(started, rate) && on.load(Relaxed) {
             if client
                 .publish(TOPIC, &payload(me.name, sent, size))
                 .is_err()
@@ -377,7 +380,7 @@ async fn task_publisher(
     let started = Instant::now();
     let mut sent = 0;
     while on.load(Relaxed) {
-        while sent < due(started, rate) {
+        while sent < due(started, rate) && on.load(Relaxed) {
             if client
                 .publish(TOPIC, &payload(me.name, sent, size))
                 .await
@@ -401,7 +404,7 @@ fn job_maker(me: &Participant, on: &AtomicBool, rate: u64, jobs: &Queue<String>)
     let started = Instant::now();
     let mut made = 0;
     while on.load(Relaxed) {
-        while made < due(started, rate) {
+        while made < due(started, rate) && on.load(Relaxed) {
             if jobs.put_blocking(format!("job #{made}")).is_err() {
                 return;
             }

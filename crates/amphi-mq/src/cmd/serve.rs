@@ -37,7 +37,7 @@ pub(crate) struct ServeArgs {
     /// Capacity of each channel's queue, in messages (a full one makes publishers wait).
     #[arg(long, default_value_t = DEFAULT_CHANNEL_CAPACITY)]
     channel_capacity: usize,
-    /// Most channels alive at once.
+    /// Most channels created (a channel lives until shutdown, so this bounds them for good).
     #[arg(long, default_value_t = DEFAULT_MAX_CHANNELS)]
     max_channels: usize,
     /// Most payload bytes waiting in channel queues, all channels together; past it

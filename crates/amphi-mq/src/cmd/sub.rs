@@ -20,10 +20,14 @@ pub(crate) struct SubArgs {
     /// Exit after this many messages.
     #[arg(short = 'n', long)]
     count: Option<u64>,
+    /// Largest frame accepted from the broker, in bytes: the broker's `--max-frame`.
+    #[arg(long, default_value_t = amphi_mq::DEFAULT_MAX_FRAME)]
+    max_frame: usize,
 }
 
 pub(crate) fn run(args: SubArgs) -> io::Result<ExitCode> {
-    let mut client = BlockingClient::connect(args.addr, &args.channel)?;
+    let mut client =
+        BlockingClient::connect_with_max_frame(args.addr, &args.channel, args.max_frame)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut seen = 0u64;
