@@ -12,8 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use amphi_mq::{
-    BlockingClient, Broker, Config, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY, SlowPolicy,
-    is_queue_channel,
+    BlockingClient, Broker, Config, DEFAULT_MAX_FRAME, DEFAULT_MAX_PENDING, DEFAULT_QUEUE_CAPACITY,
+    SlowPolicy, is_queue_channel,
 };
 use amphi_rt::Runtime;
 
@@ -60,6 +60,10 @@ pub(crate) struct BenchArgs {
     /// How long to wait for stragglers once publishers stop, in seconds.
     #[arg(long, default_value = "3", value_parser = parse_secs)]
     drain: Duration,
+    /// Largest frame, in bytes: the embedded broker's, and what the subscribers accept (give
+    /// an amphi-mq broker's `--max-frame` with `--addr`).
+    #[arg(long, default_value_t = DEFAULT_MAX_FRAME)]
+    max_frame: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -117,9 +121,11 @@ impl Pub {
 }
 
 impl Sub {
-    fn connect(target: &Target, channel: &str) -> io::Result<Sub> {
+    fn connect(target: &Target, channel: &str, max_frame: usize) -> io::Result<Sub> {
         Ok(match target {
-            Target::Amphi(addr) => Sub::Amphi(BlockingClient::connect(*addr, channel)?),
+            Target::Amphi(addr) => Sub::Amphi(BlockingClient::connect_with_max_frame(
+                *addr, channel, max_frame,
+            )?),
             Target::Nats(addr) => {
                 let mut c = NatsClient::connect(addr)?;
                 let group = is_queue_channel(channel.as_bytes()).then_some("bench");
@@ -192,6 +198,7 @@ pub(crate) fn run(args: BenchArgs) -> io::Result<ExitCode> {
                 policy: args.policy,
                 queue_capacity: args.queue_capacity,
                 max_pending: args.max_pending,
+                max_frame: args.max_frame,
                 ..Config::default()
             };
             let broker = futures_lite::future::block_on(Broker::bind(config, Runtime::global()))?;
@@ -260,7 +267,7 @@ pub(crate) fn measure(
     let mut subs = Vec::new();
     let mut sockets = Vec::new();
     for _ in 0..args.subscribers {
-        let sub = Sub::connect(target, &args.channel)?;
+        let sub = Sub::connect(target, &args.channel, args.max_frame)?;
         sockets.push(sub.socket()?);
         let (received, last) = (Arc::clone(&received), Arc::clone(&last));
         subs.push(thread::spawn(move || sub.receive(epoch, &received, &last)));
