@@ -546,10 +546,7 @@ mod tests {
             input.extend_from_slice(&(payload as u32).to_be_bytes());
             input.extend((0..payload).map(|j| (i + j) as u8));
         }
-        let mut reader = Counting {
-            rest: &input,
-            reads: 0,
-        };
+        let mut reader = Inspecting::new(&input);
         let mut framed = crate::FramedRead::new(&mut reader, crate::LengthDelimitedCodec::new());
         let mut got = 0;
         block_on(async {
@@ -567,32 +564,13 @@ mod tests {
         );
     }
 
-    /// A reader that counts its reads.
-    struct Counting<'a> {
-        rest: &'a [u8],
-        reads: usize,
-    }
-
-    impl AsyncRead for Counting<'_> {
-        fn poll_read(
-            mut self: Pin<&mut Self>,
-            _cx: &mut Context<'_>,
-            dst: &mut [u8],
-        ) -> Poll<io::Result<usize>> {
-            self.reads += 1;
-            let n = dst.len().min(self.rest.len());
-            dst[..n].copy_from_slice(&self.rest[..n]);
-            self.rest = &self.rest[n..];
-            Poll::Ready(Ok(n))
-        }
-    }
-
     /// A reader that reads every byte of the buffer it is given before it fills it, as
     /// `AsyncRead` allows: under miri this fails if the driver ever hands it memory that
-    /// is not initialised. It returns at most `max` bytes a read.
+    /// is not initialised. It returns at most `max` bytes a read, and counts its reads.
     struct Inspecting<'a> {
         rest: &'a [u8],
         max: usize,
+        reads: usize,
     }
 
     impl<'a> Inspecting<'a> {
@@ -600,6 +578,7 @@ mod tests {
             Self {
                 rest: input,
                 max: usize::MAX,
+                reads: 0,
             }
         }
     }
@@ -610,6 +589,7 @@ mod tests {
             _cx: &mut Context<'_>,
             dst: &mut [u8],
         ) -> Poll<io::Result<usize>> {
+            self.reads += 1;
             std::hint::black_box(dst.iter().fold(0u8, |acc, &b| acc ^ b));
             let n = dst.len().min(self.rest.len()).min(self.max);
             dst[..n].copy_from_slice(&self.rest[..n]);
@@ -712,8 +692,8 @@ mod tests {
         let input: Vec<u8> = (0..frame).map(|i| i as u8).collect();
         // Short reads, so that `spare` keeps more than `MIN_READ` once the room has grown.
         let mut reader = Inspecting {
-            rest: &input,
             max: 1000,
+            ..Inspecting::new(&input)
         };
         let mut buf = ReadBuf::from_bytes(BytesMut::new());
         block_on(async {

@@ -10,13 +10,7 @@ use amphi_rt::Runtime;
 use async_net::TcpStream;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
-use common::{PATIENCE, broker, publisher, recv_n, subscribers, wait_until};
-
-fn frame(payload: &[u8]) -> Vec<u8> {
-    let mut out = (payload.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(payload);
-    out
-}
+use common::{PATIENCE, broker, frame, publisher, recv_n, subscribers, wait_until};
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures_lite::future::block_on(amphi_rt::timeout(Duration::from_secs(60), f))

@@ -10,13 +10,7 @@ use amphi_rt::Runtime;
 use async_net::TcpStream;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
-use common::{PATIENCE, broker, publisher, recv_n, subscribers, wait_until};
-
-fn frame(payload: &[u8]) -> Vec<u8> {
-    let mut out = (payload.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(payload);
-    out
-}
+use common::{PATIENCE, broker, frame, publisher, recv_n, subscribers, wait_until};
 
 /// Sends `bytes` on a fresh connection, optionally half-closes, and waits until the broker
 /// closes the connection.

@@ -370,6 +370,22 @@ enum Either<'a> {
     User(crate::FramedRead<Checking<'a>, Poisoning>),
 }
 
+/// Takes `framed` apart and builds it again from its parts (`into_parts`/`from_parts`), with
+/// the crate's own codec.
+fn restart(framed: Either<'_>) -> Either<'_> {
+    let parts = match framed {
+        Either::Own(x) => {
+            let p = x.into_parts();
+            crate::FramedParts::new_with_buffers(p.io, p.codec, p.read_buf, p.write_buf)
+        }
+        Either::User(x) => {
+            let p = x.into_parts();
+            crate::FramedParts::new_with_buffers(p.io, p.codec.0, p.read_buf, p.write_buf)
+        }
+    };
+    Either::Own(crate::FramedRead::from_parts(parts))
+}
+
 /// Own and user decoders swapped with `map_codec`, `read_buffer_mut` edits between
 /// polls, `into_parts`/`from_parts`, frames kept, dropped and reclaimed with
 /// `try_into_mut`: every frame arrives whole, once, in order, and no reader is handed
@@ -430,22 +446,7 @@ fn framed_mix(seed: u64, frames: usize) {
             Poll::Ready(Some(Err(e))) => {
                 // The scripted reader's errors end the stream: start over from parts.
                 assert!(e.to_string().contains("boom"), "{e}");
-                let parts = match f.take().unwrap() {
-                    Either::Own(x) => {
-                        let p = x.into_parts();
-                        crate::FramedParts::new_with_buffers(p.io, p.codec, p.read_buf, p.write_buf)
-                    }
-                    Either::User(x) => {
-                        let p = x.into_parts();
-                        crate::FramedParts::new_with_buffers(
-                            p.io,
-                            p.codec.0,
-                            p.read_buf,
-                            p.write_buf,
-                        )
-                    }
-                };
-                f = Some(Either::Own(crate::FramedRead::from_parts(parts)));
+                f = Some(restart(f.take().unwrap()));
                 continue;
             }
             Poll::Ready(None) => panic!("early end at frame {i} of {frames}"),
@@ -487,22 +488,7 @@ fn framed_mix(seed: u64, frames: usize) {
                 }
             }
             2 => {
-                let parts = match f.take().unwrap() {
-                    Either::Own(x) => {
-                        let p = x.into_parts();
-                        crate::FramedParts::new_with_buffers(p.io, p.codec, p.read_buf, p.write_buf)
-                    }
-                    Either::User(x) => {
-                        let p = x.into_parts();
-                        crate::FramedParts::new_with_buffers(
-                            p.io,
-                            p.codec.0,
-                            p.read_buf,
-                            p.write_buf,
-                        )
-                    }
-                };
-                f = Some(Either::Own(crate::FramedRead::from_parts(parts)));
+                f = Some(restart(f.take().unwrap()));
             }
             3 if !kept.is_empty() => {
                 let k = rng.below(kept.len());

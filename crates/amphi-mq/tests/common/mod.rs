@@ -9,6 +9,13 @@ use amphi_rt::Runtime;
 /// How long any single wait in a test may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// One frame of the wire format: a 4-byte big-endian length, then `payload`.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = (payload.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
 /// Starts a broker on an ephemeral loopback port.
 pub async fn broker(config: Config, rt: &Runtime) -> Broker {
     Broker::bind(config, rt.clone())
