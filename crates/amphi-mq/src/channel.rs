@@ -5,11 +5,12 @@
 //! subscriber policy. With the two isolating policies that offer never waits, so a stalled
 //! subscriber costs the others nothing.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use amphi_queue::Queue;
 use bytes::Bytes;
+use futures_lite::future;
 
 use crate::config::{SlowPolicy, is_queue_channel};
 use crate::outbox::Outbox;
@@ -22,16 +23,29 @@ const BATCH: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Channel {
     pub(crate) name: Bytes,
-    is_queue: bool,
+    pub(crate) is_queue: bool,
     /// Messages published to this channel, not yet handed to subscribers.
     pub(crate) inbox: Queue<Bytes>,
     subscribers: Mutex<Vec<Arc<Outbox>>>,
     /// Bumped on every change of `subscribers`, so the task re-reads the list only then.
     version: AtomicU64,
-    /// Wakes the task of a work-queue channel waiting for its first subscriber.
+    /// Wakes the task when the subscribers change: a work queue's waiting for its first
+    /// one, and an idle channel's, to see whether the last one left.
     wake: Queue<()>,
     /// Messages the task has taken out of `inbox` and not yet handed on: queued too.
     held: AtomicUsize,
+    /// Taken out of the registry: its queue is closed, and a publisher routes again.
+    retired: AtomicBool,
+}
+
+/// Why [`Channel::run`] returned.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// The inbox closed (shutdown) and is drained: the messages of a work queue that no
+    /// worker could take.
+    Closed { stranded: u64 },
+    /// The last subscriber left and nothing is queued: the registry may free the channel.
+    Idle,
 }
 
 impl Channel {
@@ -44,6 +58,7 @@ impl Channel {
             version: AtomicU64::new(0),
             wake: Queue::bounded(1),
             held: AtomicUsize::new(0),
+            retired: AtomicBool::new(false),
         }
     }
 
@@ -58,11 +73,40 @@ impl Channel {
     }
 
     pub(crate) fn unsubscribe(&self, id: u64) {
-        self.subscribers
+        let mut subs = self
+            .subscribers
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|s| s.id != id);
+            .unwrap_or_else(PoisonError::into_inner);
+        subs.retain(|s| s.id != id);
+        let nobody = subs.is_empty();
+        drop(subs);
         self.version.fetch_add(1, Ordering::Release);
+        if nobody {
+            // The task looks whether the channel is idle, and may retire it.
+            let _ = self.wake.try_put(());
+        }
+    }
+
+    /// No subscriber, no message: the registry may retire it (checked under its lock).
+    pub(crate) fn is_idle(&self) -> bool {
+        let subs = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        subs.is_empty() && self.inbox.is_empty() && self.held.load(Ordering::Relaxed) == 0
+    }
+
+    /// Whether the registry took the channel out: a publisher holding it routes again.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
+    /// Marks the channel retired and closes it; returns what publishers put into its queue
+    /// since the registry's last look (usually nothing).
+    pub(crate) fn retire(&self) -> Vec<Bytes> {
+        self.retired.store(true, Ordering::Release);
+        self.wake.close();
+        self.inbox.close_immediate()
     }
 
     /// Messages waiting in this channel: in its queue and in its task's hands.
@@ -89,19 +133,52 @@ impl Channel {
         }
     }
 
-    /// The channel's task: runs until the inbox is closed and drained. Returns how many
-    /// messages of a work queue it could not hand to anybody at the close (no worker came):
-    /// counted `undelivered`, and in the shutdown report.
-    pub(crate) async fn run(self: Arc<Self>, policy: SlowPolicy, stats: Arc<Stats>) -> u64 {
+    /// The channel's task: runs until the inbox is closed and drained, returning how many
+    /// messages of a work queue it could not hand to anybody at the close (no worker came:
+    /// counted `undelivered`, and in the shutdown report), or until the channel is idle
+    /// (between batches, so it holds no message).
+    pub(crate) async fn run(self: Arc<Self>, policy: SlowPolicy, stats: Arc<Stats>) -> Ended {
         let mut batch = Vec::with_capacity(BATCH);
         let mut subs: Vec<Arc<Outbox>> = Vec::new();
         let mut seen = u64::MAX;
         let mut next = 0usize;
         let mut stranded = 0;
+        // Until the wake-up queue closes (shutdown, or retirement).
+        let mut watch = true;
+        // Woken with nobody subscribed but messages queued: look again once they are out
+        // (the wake-up was taken; none comes for them).
+        let mut look_again = false;
         loop {
-            match self.inbox.get().await {
-                Ok(msg) => batch.push(msg),
-                Err(_) => break,
+            if look_again && self.inbox.is_empty() {
+                look_again = false;
+                if self.is_idle() {
+                    return Ended::Idle;
+                }
+            }
+            let event = if watch {
+                // Both gets are cancel-safe: the one that loses keeps its item.
+                future::or(
+                    async { Event::Message(self.inbox.get().await.ok()) },
+                    async { Event::Changed(self.wake.get().await.is_ok()) },
+                )
+                .await
+            } else {
+                Event::Message(self.inbox.get().await.ok())
+            };
+            match event {
+                Event::Message(Some(msg)) => batch.push(msg),
+                Event::Message(None) => break,
+                Event::Changed(true) => {
+                    if self.is_idle() {
+                        return Ended::Idle;
+                    }
+                    look_again = true;
+                    continue;
+                }
+                Event::Changed(false) => {
+                    watch = false;
+                    continue;
+                }
             }
             while batch.len() < BATCH {
                 match self.inbox.try_get() {
@@ -140,7 +217,7 @@ impl Channel {
             }
         }
         tracing::debug!(channel = %String::from_utf8_lossy(&self.name), "channel closed");
-        stranded
+        Ended::Closed { stranded }
     }
 
     /// Gives `msg` of a work queue to one worker (round robin). A worker whose send queue
@@ -178,6 +255,14 @@ impl Channel {
             }
         }
     }
+}
+
+/// What woke a channel's task.
+enum Event {
+    /// A message, or `None` once the inbox is closed and drained.
+    Message(Option<Bytes>),
+    /// The subscribers changed (`true`), or the wake-up queue closed (`false`).
+    Changed(bool),
 }
 
 /// Gives `msg` to one subscriber, starting at `next` and preferring one with room; returns

@@ -25,7 +25,7 @@ pub const DEFAULT_CHANNEL_CAPACITY: usize = 1024;
 /// The default most payload bytes held in channel queues, all channels together.
 pub const DEFAULT_MAX_CHANNEL_BYTES: usize = 512 * 1024 * 1024;
 
-/// The default most channels created (a channel lives until shutdown).
+/// The default most channels alive at once.
 pub const DEFAULT_MAX_CHANNELS: usize = 65_536;
 
 /// The default grace period of a graceful shutdown.
@@ -90,9 +90,10 @@ pub struct Config {
     pub max_pending: usize,
     /// Capacity of each channel's queue, in messages; a full one makes publishers wait.
     pub channel_capacity: usize,
-    /// The most channels created; a channel lives until shutdown, so once this many exist
-    /// a client naming a new one is dropped. Each costs a task and a queue of
-    /// `channel_capacity` slots (about 46 KiB at the default).
+    /// The most channels alive at once; past it a client naming a new channel is dropped.
+    /// A channel is freed once it has no subscriber and holds no message (a work queue keeps
+    /// its messages for the next worker, and its channel with them). Each costs a task and
+    /// a queue of `channel_capacity` slots (about 46 KiB at the default).
     pub max_channels: usize,
     /// The most payload bytes held in channel queues, all channels together; past it
     /// publishers wait until channels deliver (it fills only when messages wait for a

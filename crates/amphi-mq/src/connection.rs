@@ -139,13 +139,12 @@ async fn read_inner(
     }
     let channel = shared
         .registry
-        .get_or_create(&first)
+        .subscribe(&first, Arc::clone(outbox))
         .map_err(|_| Reason::TooManyChannels)?;
-    channel.subscribe(Arc::clone(outbox));
     add(&stats.subscribers, 1);
     *subscribed = Some(channel);
 
-    let mut routes: HashMap<Bytes, Arc<Channel>> = HashMap::new();
+    let mut routes = Routes::new();
     loop {
         let Some(name) = next_frame(reader).await? else {
             return Ok(Reason::Closed);
@@ -160,34 +159,82 @@ async fn read_inner(
         let payload = unpinned(payload);
         add(&stats.published, 1);
         add(&stats.bytes_in, payload.len() as u64);
-        let channel = match routes.get(&name) {
-            Some(channel) => Some(Arc::clone(channel)),
+        publish(shared, &mut routes, name, payload).await?;
+    }
+}
+
+/// A publisher's channels by name, so that most messages skip the registry's lock. It holds
+/// them strongly (a message costs no reference-count update) and drops the retired ones
+/// whenever the registry's count of retirements has moved: a retired channel's memory is not
+/// kept by the publishers that once used it.
+struct Routes {
+    channels: HashMap<Bytes, Arc<Channel>>,
+    /// The registry's retirement count at the last sweep.
+    swept: u64,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            channels: HashMap::new(),
+            swept: 0,
+        }
+    }
+}
+
+/// Puts `payload` into the channel named `name`, waiting while it is full. A channel that
+/// retired since the publisher last routed to it (its queue closed) is forgotten, and the
+/// message routed again: to the channel's successor, or counted unrouted.
+async fn publish(
+    shared: &Shared,
+    routes: &mut Routes,
+    name: Bytes,
+    payload: Bytes,
+) -> Result<(), Reason> {
+    let stats = &shared.stats;
+    let mut payload = payload;
+    loop {
+        let retirements = shared.registry.retirements();
+        if retirements != routes.swept {
+            routes.channels.retain(|_, c| !c.is_retired());
+            routes.swept = retirements;
+        }
+        let channel = match routes.channels.get(&name) {
+            Some(channel) => channel,
             None => {
                 let found = shared
                     .registry
                     .route(&name)
                     .map_err(|_| Reason::TooManyChannels)?;
-                if let Some(channel) = &found {
-                    if routes.len() >= ROUTE_CACHE {
-                        routes.clear();
-                    }
-                    // A copy: the frame would keep its whole read buffer alive.
-                    routes.insert(Bytes::copy_from_slice(&name), Arc::clone(channel));
+                let Some(channel) = found else {
+                    add(&stats.unrouted, 1);
+                    return Ok(());
+                };
+                if routes.channels.len() >= ROUTE_CACHE {
+                    routes.channels.clear();
                 }
-                found
+                // A copy: the frame would keep its whole read buffer alive.
+                routes
+                    .channels
+                    .entry(Bytes::copy_from_slice(&name))
+                    .or_insert(channel)
             }
         };
-        match channel {
-            None => add(&stats.unrouted, 1),
-            Some(channel) => {
-                // Waits while the channel's queue is full: backpressure to this publisher.
-                let len = payload.len() as u64;
-                wait_for_room(shared, len).await;
-                add(&stats.channel_bytes, len);
-                if channel.inbox.put(payload).await.is_err() {
-                    sub(&stats.channel_bytes, len);
+        // Waits while the channel's queue is full: backpressure to this publisher.
+        let len = payload.len() as u64;
+        wait_for_room(shared, len).await;
+        add(&stats.channel_bytes, len);
+        match channel.inbox.put(payload).await {
+            Ok(()) => return Ok(()),
+            Err(err) => {
+                sub(&stats.channel_bytes, len);
+                if !channel.is_retired() {
+                    // Closed for shutdown.
                     add(&stats.undelivered, 1);
+                    return Ok(());
                 }
+                payload = err.into_inner();
+                routes.channels.remove(&name);
             }
         }
     }

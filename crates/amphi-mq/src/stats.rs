@@ -70,7 +70,7 @@ pub struct StatsSnapshot {
     pub bad_clients: u64,
     /// Subscriptions alive now (one per connected client that named its channel).
     pub subscribers: u64,
-    /// Channels created (a channel lives until shutdown).
+    /// Channels alive now: a channel is freed once it has no subscriber and holds no message.
     pub channels: u64,
     /// Messages received from publishers.
     pub published: u64,

@@ -37,7 +37,8 @@ pub(crate) struct ServeArgs {
     /// Capacity of each channel's queue, in messages (a full one makes publishers wait).
     #[arg(long, default_value_t = DEFAULT_CHANNEL_CAPACITY)]
     channel_capacity: usize,
-    /// Most channels created (a channel lives until shutdown, so this bounds them for good).
+    /// Most channels alive at once (a channel is freed once it has no subscriber and holds
+    /// no message).
     #[arg(long, default_value_t = DEFAULT_MAX_CHANNELS)]
     max_channels: usize,
     /// Most payload bytes waiting in channel queues, all channels together; past it
