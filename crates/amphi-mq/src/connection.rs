@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use amphi_codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedError};
@@ -163,24 +163,11 @@ async fn read_inner(
     }
 }
 
-/// A publisher's channels by name, so that most messages skip the registry's lock. It holds
-/// them strongly (a message costs no reference-count update) and drops the retired ones
-/// whenever the registry's count of retirements has moved: a retired channel's memory is not
-/// kept by the publishers that once used it.
-struct Routes {
-    channels: HashMap<Bytes, Arc<Channel>>,
-    /// The registry's retirement count at the last sweep.
-    swept: u64,
-}
-
-impl Routes {
-    fn new() -> Routes {
-        Routes {
-            channels: HashMap::new(),
-            swept: 0,
-        }
-    }
-}
+/// A publisher's channels by name, so that most messages skip the registry's lock. Weak: a
+/// retired channel is freed when its task ends, whoever published to it once (strong
+/// references here let each connection keep up to [`ROUTE_CACHE`] retired channels, about
+/// 46 KiB each, outside `max_channels`).
+type Routes = HashMap<Bytes, Weak<Channel>>;
 
 /// Puts `payload` into the channel named `name`, waiting while it is full. A channel that
 /// retired since the publisher last routed to it (its queue closed) is forgotten, and the
@@ -194,12 +181,8 @@ async fn publish(
     let stats = &shared.stats;
     let mut payload = payload;
     loop {
-        let retirements = shared.registry.retirements();
-        if retirements != routes.swept {
-            routes.channels.retain(|_, c| !c.is_retired());
-            routes.swept = retirements;
-        }
-        let channel = match routes.channels.get(&name) {
+        let cached = routes.get(&name).and_then(Weak::upgrade);
+        let channel = match cached {
             Some(channel) => channel,
             None => {
                 let found = shared
@@ -207,17 +190,16 @@ async fn publish(
                     .route(&name)
                     .map_err(|_| Reason::TooManyChannels)?;
                 let Some(channel) = found else {
+                    routes.remove(&name);
                     add(&stats.unrouted, 1);
                     return Ok(());
                 };
-                if routes.channels.len() >= ROUTE_CACHE {
-                    routes.channels.clear();
+                if routes.len() >= ROUTE_CACHE {
+                    routes.clear();
                 }
                 // A copy: the frame would keep its whole read buffer alive.
-                routes
-                    .channels
-                    .entry(Bytes::copy_from_slice(&name))
-                    .or_insert(channel)
+                routes.insert(Bytes::copy_from_slice(&name), Arc::downgrade(&channel));
+                channel
             }
         };
         // Waits while the channel's queue is full: backpressure to this publisher.
@@ -234,7 +216,7 @@ async fn publish(
                     return Ok(());
                 }
                 payload = err.into_inner();
-                routes.channels.remove(&name);
+                routes.remove(&name);
             }
         }
     }

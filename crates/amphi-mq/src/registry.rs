@@ -9,7 +9,7 @@
 //! counted unrouted (a topic nobody follows).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use amphi_rt::{JoinHandle, Runtime};
@@ -36,9 +36,6 @@ struct Inner {
     /// Set (under the map's lock) by [`Registry::close_all`]: no channel retires after it,
     /// and one created after it is created closed.
     closing: AtomicBool,
-    /// Channels retired so far: a publisher that sees it move drops the retired channels it
-    /// keeps.
-    retirements: AtomicU64,
     rt: Runtime,
     capacity: usize,
     max_channels: usize,
@@ -63,7 +60,6 @@ impl Registry {
                 channels: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(Vec::new()),
                 closing: AtomicBool::new(false),
-                retirements: AtomicU64::new(0),
                 rt,
                 capacity,
                 max_channels,
@@ -94,12 +90,6 @@ impl Registry {
             return self.inner.get_or_create(&mut channels, name).map(Some);
         }
         Ok(channels.get(name).cloned())
-    }
-
-    /// How many channels retired so far: one atomic load, of a value that changes only when
-    /// a channel retires (so its cache line stays shared between publishers).
-    pub(crate) fn retirements(&self) -> u64 {
-        self.inner.retirements.load(Ordering::Acquire)
     }
 
     /// Closes every channel's queue; their tasks deliver what is left, then end.
@@ -201,8 +191,6 @@ impl Inner {
         sub(&self.stats.channels, 1);
         // A publisher holding the channel may have put a message since the look above.
         let left = channel.retire();
-        // After the retired mark: a publisher that sees the count move sees the mark.
-        self.retirements.fetch_add(1, Ordering::Release);
         self.rehome(&mut channels, channel, left);
         true
     }

@@ -20,6 +20,14 @@ async fn channels(broker: &Broker, rt: &Runtime, n: u64) {
     .await;
 }
 
+/// Publishes each of `messages` to `channel`, then flushes.
+async fn send(client: &mut Client, channel: &str, messages: &[&[u8]]) {
+    for msg in messages {
+        client.publish(channel, msg).await.unwrap();
+    }
+    client.flush().await.unwrap();
+}
+
 /// Says goodbye and keeps reading: every message the broker had queued for this client
 /// arrives before it closes the connection (`Client::goodbye_and_wait` discards them).
 async fn leave(mut client: Client, got: &mut Vec<Vec<u8>>) {
@@ -51,8 +59,7 @@ fn a_topic_is_freed_when_its_last_subscriber_leaves() {
             let name = format!("/topic/session/{i}");
             let mut sub = subscribers(&broker, &rt, &name, 1).await.remove(0);
             assert_eq!(broker.stats().channels, 1, "{}", broker.stats());
-            sub.publish(&name, format!("{i}").as_bytes()).await.unwrap();
-            sub.flush().await.unwrap();
+            send(&mut sub, &name, &[format!("{i}").as_bytes()]).await;
             assert_eq!(recv_n(&mut sub, 1).await, vec![format!("{i}").into_bytes()]);
             sub.goodbye_and_wait().await.unwrap();
             channels(&broker, &rt, 0).await;
@@ -73,19 +80,16 @@ fn a_publisher_routes_again_after_its_topic_was_freed() {
         let broker = broker(Config::default(), &rt).await;
         let mut publisher = publisher(&broker, &rt).await; // holds `/null`
         let mut first = subscribers(&broker, &rt, "/topic/t", 1).await.remove(0);
-        publisher.publish("/topic/t", b"one").await.unwrap();
-        publisher.flush().await.unwrap();
+        send(&mut publisher, "/topic/t", &[b"one"]).await;
         assert_eq!(recv_n(&mut first, 1).await, vec![b"one".to_vec()]);
         first.goodbye_and_wait().await.unwrap();
         channels(&broker, &rt, 1).await;
 
-        publisher.publish("/topic/t", b"nobody").await.unwrap();
-        publisher.flush().await.unwrap();
+        send(&mut publisher, "/topic/t", &[b"nobody"]).await;
         wait_until(&rt, "the unrouted message", || broker.stats().unrouted == 1).await;
 
         let mut second = subscribers(&broker, &rt, "/topic/t", 1).await.remove(0);
-        publisher.publish("/topic/t", b"two").await.unwrap();
-        publisher.flush().await.unwrap();
+        send(&mut publisher, "/topic/t", &[b"two"]).await;
         assert_eq!(recv_n(&mut second, 1).await, vec![b"two".to_vec()]);
         let stats = broker.stats();
         assert_eq!(stats.channels, 2, "{stats}");
@@ -102,10 +106,7 @@ fn a_work_queue_is_freed_only_when_drained() {
     amphi_test::run(|rt| async move {
         let broker = broker(Config::default(), &rt).await;
         let mut publisher = publisher(&broker, &rt).await;
-        for m in [b"a", b"b", b"c"] {
-            publisher.publish("/queue/jobs", m).await.unwrap();
-        }
-        publisher.flush().await.unwrap();
+        send(&mut publisher, "/queue/jobs", &[b"a", b"b", b"c"]).await;
         wait_until(&rt, "the publishes", || broker.stats().published == 3).await;
         // Nobody to take them: the queue stays.
         rt.sleep(Duration::from_millis(50)).await;
@@ -119,10 +120,7 @@ fn a_work_queue_is_freed_only_when_drained() {
         worker.goodbye_and_wait().await.unwrap();
         channels(&broker, &rt, 1).await;
 
-        for m in [b"d", b"e"] {
-            publisher.publish("/queue/jobs", m).await.unwrap();
-        }
-        publisher.flush().await.unwrap();
+        send(&mut publisher, "/queue/jobs", &[b"d", b"e"]).await;
         let mut next = subscribers(&broker, &rt, "/queue/jobs", 1).await.remove(0);
         assert_eq!(recv_n(&mut next, 2).await, [b"d", b"e"].map(|m| m.to_vec()));
         let stats = broker.stats();
