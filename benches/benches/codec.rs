@@ -5,7 +5,10 @@
 //!
 //! Group names: `codec/{decode,encode}/{length_delimited/{16B,256B,4KiB,64KiB},lines/80B}`
 //! and `codec/encode/length_delimited_bytes/{16B,256B,4KiB,64KiB}`;
-//! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`. Throughput is
+//! function ids `amphi`, `tokio-util`, `asynchronous-codec`, `memcpy`, and on the
+//! length-delimited decode rows `floor:fresh-copy` (the copies and the zeroing that every
+//! decoder of a `futures-io` reader makes on a fresh transport: see
+//! [`fresh_copy`](amphi_benches::codec_workload::fresh_copy)). Throughput is
 //! reported in bytes and frames per iteration (about 1 MiB of payload). Each iteration
 //! frames a fresh transport, so buffer growth is part of the cost. Before every decode
 //! iteration the stream moves to another offset within a page ([`Shifting`], in untimed
@@ -26,7 +29,7 @@ use std::cell::Cell;
 
 use amphi_benches::codec_workload::{
     FRAME_SIZES, Frames, LINE_LEN, Lines, Placements, Shifting, U32LengthBytesCodec,
-    U32LengthCodec, drain_all, feed_all, shift_output, size_name,
+    U32LengthCodec, drain_all, feed_all, fresh_copy, fresh_read, shift_output, size_name,
 };
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
@@ -50,6 +53,20 @@ fn memcpy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &Shifting) {
                 dst.copy_from_slice(black_box(&wire.at(offset)));
                 black_box(&dst);
             },
+            BatchSize::PerIteration,
+        )
+    });
+}
+
+/// The floor of a `futures-io` decoder framing a fresh transport
+/// ([`fresh_copy`](amphi_benches::codec_workload::fresh_copy)), moved like the decoders'
+/// input.
+fn fresh_copy_row(group: &mut BenchmarkGroup<'_, WallTime>, wire: &Shifting, payload: usize) {
+    let read = fresh_read(payload);
+    group.bench_function("floor:fresh-copy", |b| {
+        b.iter_batched(
+            || wire.shift(),
+            |offset| fresh_copy(black_box(&wire.at(offset)), read),
             BatchSize::PerIteration,
         )
     });
@@ -102,6 +119,7 @@ fn decode_length_delimited(c: &mut Criterion) {
             assert_eq!(n, work.frames);
         });
         memcpy_row(&mut group, &wire);
+        fresh_copy_row(&mut group, &wire, size);
         group.finish();
     }
 }

@@ -1,7 +1,8 @@
-//! amphi's queue and crossbeam-channel between threads (blocking on both sides), run in
-//! turn in one process: one trial of amphi, one of crossbeam-channel, repeated, so that a
-//! slow spell of a shared machine (criterion measures one implementation for seconds, then
-//! the next) lands on both. Prints quartiles and the mean of each, in M items a second.
+//! amphi's queue, crossbeam-channel and kanal between threads (blocking on both sides), run
+//! in turn in one process: one trial of each, repeated, so that a slow spell of a shared
+//! machine (criterion measures one implementation for seconds, then the next) lands on all
+//! of them. Prints quartiles and the mean of each, in M items a second, and amphi's median
+//! over the best peer's.
 //!
 //! ```text
 //! cargo run --release -p amphi-benches --example interleaved -- mpmc 1 5000 300
@@ -64,6 +65,28 @@ fn crossbeam(shape: Shape, cap: usize, n: u64) -> f64 {
     n as f64 / took.as_secs_f64() / 1e6
 }
 
+/// One trial through kanal; M items a second.
+fn kanal(shape: Shape, cap: usize, n: u64) -> f64 {
+    let (tx, rx) = kanal::bounded(cap);
+    let took = time_threads(
+        shape,
+        n,
+        move |_, count| {
+            for i in 0..count {
+                let _ = tx.send(i);
+            }
+        },
+        move |_| {
+            let mut got = 0;
+            while rx.recv().is_ok() {
+                got += 1;
+            }
+            got
+        },
+    );
+    n as f64 / took.as_secs_f64() / 1e6
+}
+
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
     args.get(i).and_then(|a| a.parse().ok()).unwrap_or_else(|| {
         eprintln!("usage: interleaved spsc|mpmc CAPACITY MESSAGES TRIALS ({what} missing)");
@@ -88,15 +111,26 @@ fn main() {
         eprintln!("interleaved: MESSAGES and TRIALS must be at least 1");
         std::process::exit(2)
     }
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..trials {
-        ours.push(amphi(shape, cap, n));
-        theirs.push(crossbeam(shape, cap, n));
+    type Trial = fn(Shape, usize, u64) -> f64;
+    let runs: [(&str, Trial); 3] = [
+        ("amphi", amphi),
+        ("crossbeam-channel", crossbeam),
+        ("kanal", kanal),
+    ];
+    let mut rates = vec![Vec::with_capacity(trials); runs.len()];
+    for trial in 0..trials {
+        // Rotate who goes first, so no one always follows the same neighbour.
+        for k in 0..runs.len() {
+            let which = (trial + k) % runs.len();
+            rates[which].push(runs[which].1(shape, cap, n));
+        }
     }
-    for (name, rates) in [("amphi", &mut ours), ("crossbeam-channel", &mut theirs)] {
+    let mut medians = Vec::new();
+    for ((name, _), rates) in runs.iter().zip(&mut rates) {
         rates.sort_by(f64::total_cmp);
         let at = |q: f64| rates[((rates.len() - 1) as f64 * q) as usize];
         let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        medians.push(at(0.5));
         println!(
             "{name:>17}: p25 {:6.2}  median {:6.2}  p75 {:6.2}  mean {mean:6.2}",
             at(0.25),
@@ -104,4 +138,9 @@ fn main() {
             at(0.75)
         );
     }
+    let best_peer = medians[1..].iter().copied().fold(0.0, f64::max);
+    println!(
+        "amphi / best peer (medians): {:.3}x",
+        medians[0] / best_peer
+    );
 }

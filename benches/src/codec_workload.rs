@@ -349,6 +349,28 @@ where
     count
 }
 
+/// The floor of a decoder of a `futures-io` reader that frames a fresh transport: the
+/// stream copied `read` bytes at a time into a buffer allocated for this stream and zeroed
+/// once over `read` bytes, with no decoding. `AsyncRead::poll_read` takes an initialised
+/// `&mut [u8]` and fresh memory is not, so every such decoder zeroes (or otherwise
+/// initialises) at least what its largest read is handed; tokio's `ReadBuf` takes
+/// uninitialised memory, so tokio-util's reads skip that. [`fresh_read`] gives `read` for a
+/// row.
+pub fn fresh_copy(src: &[u8], read: usize) {
+    let mut buf = vec![0u8; read];
+    for chunk in src.chunks(read) {
+        buf[..chunk.len()].copy_from_slice(chunk);
+        std::hint::black_box(&buf);
+    }
+}
+
+/// The read length of [`fresh_copy`] for frames of `payload` bytes (0 for lines): one whole
+/// frame and its 4-byte header, and at least 64 KiB, the most a decoder reads at once when
+/// frames are small.
+pub fn fresh_read(payload: usize) -> usize {
+    (payload + 4).max(64 * 1024)
+}
+
 /// The framers a codec row compares.
 pub const IMPLEMENTATIONS: [&str; 3] = ["amphi", "tokio-util", "asynchronous-codec"];
 
