@@ -118,6 +118,10 @@ pub(crate) enum Repr<T> {
 /// A blocking closure that has started cannot be stopped by any runtime: cancelling its
 /// handle only discards its result.
 ///
+/// Polled again after it has returned its result, it returns `Err(JoinError::Cancelled)` on
+/// every runtime (the output was handed out already); tokio's and async-std's own handles
+/// would panic there.
+///
 /// # Cancel safety
 ///
 /// Dropping the `JoinHandle` future (it is its own future) before it completes detaches the
@@ -157,14 +161,16 @@ impl<T> JoinHandle<T> {
 
     /// Whether the task has finished (completed, panicked or been cancelled).
     ///
-    /// Costs one atomic load.
+    /// Costs one atomic load. On async-std, which offers no such query, it is `false` until
+    /// the handle has returned its result or been aborted, even if the task has finished.
     pub fn is_finished(&self) -> bool {
         match &self.repr {
             Repr::Task(Some(task)) => task.is_finished(),
             Repr::Task(None) => true,
             #[cfg(feature = "tokio")]
             Repr::Tokio(handle) => handle.is_finished(),
-            // async-std exposes no such query; report unfinished until awaited.
+            // async-std exposes no such query: unfinished until awaited (`poll` then turns
+            // the handle into `Task(None)`) or aborted (`None`).
             #[cfg(feature = "async-std")]
             Repr::AsyncStd(handle) => handle.is_none(),
         }
@@ -255,18 +261,25 @@ impl<T> Future for JoinHandle<T> {
                 Poll::Pending => Poll::Pending,
             },
             #[cfg(feature = "tokio")]
-            Repr::Tokio(handle) => Pin::new(handle).poll(cx).map(|result| {
-                result.map_err(|err| match err.try_into_panic() {
+            Repr::Tokio(handle) => {
+                let result = std::task::ready!(Pin::new(handle).poll(cx));
+                // Done: a later poll answers like the others instead of tokio's panic.
+                this.repr = Repr::Task(None);
+                Poll::Ready(result.map_err(|err| match err.try_into_panic() {
                     Ok(payload) => JoinError::Panicked(payload),
                     Err(_) => JoinError::Cancelled,
-                })
-            }),
+                }))
+            }
             #[cfg(feature = "async-std")]
             Repr::AsyncStd(None) => Poll::Ready(Err(JoinError::Cancelled)),
             #[cfg(feature = "async-std")]
-            Repr::AsyncStd(Some(handle)) => Pin::new(handle)
-                .poll(cx)
-                .map(|result| result.map_err(JoinError::Panicked)),
+            Repr::AsyncStd(Some(handle)) => {
+                let result = std::task::ready!(Pin::new(handle).poll(cx));
+                // Done: `is_finished` says so from now on, and a later poll does not reach
+                // async-std's panic.
+                this.repr = Repr::Task(None);
+                Poll::Ready(result.map_err(JoinError::Panicked))
+            }
         }
     }
 }

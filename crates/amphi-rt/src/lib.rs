@@ -24,7 +24,7 @@
 //! | [`Runtime::global()`] | lazily started `async-executor` threads | `blocking` crate | `async-io` | always |
 //! | [`Runtime::smol()`] / [`Runtime::smol_with`] | smol's global or your `Arc<smol::Executor>` | `blocking` crate | `async-io` | `smol` (default) |
 //! | [`Runtime::async_std()`] | async-std | async-std's pool | `async-io` | `async-std` |
-//! | [`Runtime::tokio`] | a tokio `Handle` | tokio's pool | tokio's timer wheel | `tokio` |
+//! | [`Runtime::tokio`] | a tokio `Handle` | tokio's pool | `async-io` (works without tokio's `time` feature) | `tokio` |
 //!
 //! [`Runtime`] is one cloneable value that dispatches to any of them; [`Runtime::current()`]
 //! picks tokio when called inside a tokio runtime and the runtime-free default otherwise.

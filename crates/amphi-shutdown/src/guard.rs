@@ -18,14 +18,19 @@ const ONE: usize = 2;
 /// fence and lock would otherwise cost more than the guard itself.
 const WAITING: usize = 1;
 
-/// How many guards and tracked units are alive, and the event fired when either count drops
-/// to zero. Kept apart so that a report can say how many of the user's own guards are left.
+/// How many guards and tracked units are alive, and the event fired when none is left.
 ///
-/// Each count and its [`WAITING`] bit share one word, so the release and the waiter's
+/// Guards and units share one word, `inflight`, so that "nothing in flight" is one load: with
+/// two counts read one after the other, a unit that takes a guard and then ends (or a guard
+/// holder that spawns a unit and then drops its guard) could be seen at zero in both reads
+/// without ever being at zero in both at once, and the drain would end with work still in
+/// flight. `units` counts the units alone, for the report's split between the two.
+///
+/// `inflight` and its [`WAITING`] bit share one word too, so the release and the waiter's
 /// announcement are read-modify-writes of the same location: either the release sees the bit
 /// and notifies, or the waiter's check after the announcement sees the release.
 pub(crate) struct GuardCount {
-    count: AtomicUsize,
+    inflight: AtomicUsize,
     units: AtomicUsize,
     drained: Event,
     /// How many notifications releases have sent (for the loom model).
@@ -36,7 +41,7 @@ pub(crate) struct GuardCount {
 impl GuardCount {
     pub(crate) fn new() -> GuardCount {
         GuardCount {
-            count: AtomicUsize::new(0),
+            inflight: AtomicUsize::new(0),
             units: AtomicUsize::new(0),
             drained: Event::new(),
             #[cfg(amphi_loom)]
@@ -48,7 +53,7 @@ impl GuardCount {
     /// that reaches the guard's holder already carries the happens-before it needs.
     #[inline]
     pub(crate) fn acquire(self: &Arc<GuardCount>) -> Guard {
-        self.count.fetch_add(ONE, Ordering::Relaxed);
+        self.inflight.fetch_add(ONE, Ordering::Relaxed);
         Guard {
             count: Arc::clone(self),
         }
@@ -56,19 +61,22 @@ impl GuardCount {
 
     /// Counts one tracked unit (a task or blocking closure) until the returned value drops.
     pub(crate) fn acquire_unit(self: &Arc<GuardCount>) -> UnitGuard {
-        self.units.fetch_add(ONE, Ordering::Relaxed);
+        // `units` before `inflight` here and after it in the release, so that `held`
+        // (their difference) may lag behind a unit but never counts one as a guard.
+        self.units.fetch_add(1, Ordering::Relaxed);
+        self.inflight.fetch_add(ONE, Ordering::Relaxed);
         UnitGuard {
             count: Arc::clone(self),
         }
     }
 
-    /// Returns one of `counter`; wakes the drain waiters when it was the last and someone
-    /// waits.
+    /// Returns one guard or unit; wakes the drain waiters when it was the last one and
+    /// someone waits.
     #[inline]
-    fn release(&self, counter: &AtomicUsize) {
+    fn release(&self) {
         // Release: the work done under the guard is visible to whoever sees the count at
         // zero (with `Acquire`); Acquire: orders the notification after the decrement.
-        if counter.fetch_sub(ONE, Ordering::AcqRel) == ONE | WAITING {
+        if self.inflight.fetch_sub(ONE, Ordering::AcqRel) == ONE | WAITING {
             self.notify();
         }
     }
@@ -82,23 +90,24 @@ impl GuardCount {
 
     /// Announces a drain waiter (see [`WAITING`]); idempotent.
     pub(crate) fn announce_waiter(&self) {
-        self.count.fetch_or(WAITING, Ordering::AcqRel);
-        self.units.fetch_or(WAITING, Ordering::AcqRel);
+        self.inflight.fetch_or(WAITING, Ordering::AcqRel);
     }
 
-    /// How many [`Guard`]s are held now.
+    /// How many [`Guard`]s are held now. A snapshot of two counts: while a unit starts or
+    /// ends it may briefly count one guard too few, never one too many.
     pub(crate) fn held(&self) -> usize {
-        self.count.load(Ordering::Acquire) / ONE
+        let inflight = self.inflight.load(Ordering::Acquire) / ONE;
+        inflight.saturating_sub(self.units())
     }
 
     /// How many tracked units are alive now.
     pub(crate) fn units(&self) -> usize {
-        self.units.load(Ordering::Acquire) / ONE
+        self.units.load(Ordering::Acquire)
     }
 
-    /// Whether no guard is held and no tracked unit is alive.
+    /// Whether no guard is held and no tracked unit is alive, at one instant.
     pub(crate) fn is_drained(&self) -> bool {
-        self.held() == 0 && self.units() == 0
+        self.inflight.load(Ordering::Acquire) / ONE == 0
     }
 
     /// The wait for both counts to reach zero, for either front end.
@@ -189,7 +198,7 @@ impl Clone for Guard {
 impl Drop for Guard {
     #[inline]
     fn drop(&mut self) {
-        self.count.release(&self.count.count);
+        self.count.release();
     }
 }
 
@@ -200,7 +209,8 @@ pub(crate) struct UnitGuard {
 
 impl Drop for UnitGuard {
     fn drop(&mut self) {
-        self.count.release(&self.count.units);
+        self.count.release();
+        self.count.units.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -168,3 +168,52 @@ fn child_cancel_alone() {
         assert!(right.is_cancelled());
     });
 }
+
+/// Work handed from a tracked unit to a guard (the unit takes a guard and then ends), or
+/// from a guard to a unit (a guard holder starts a unit and then drops its guard), while a
+/// drain check runs: something is in flight at every instant, so the check never says
+/// drained. With the two counts in separate words, a check could read one count before the
+/// hand-off and the other after it, and see zero in both.
+fn hand_off(unit_first: bool) {
+    loom::model(move || {
+        let count = Arc::new(GuardCount::new());
+        count.announce_waiter();
+        let (unit, guard) = if unit_first {
+            (Some(count.acquire_unit()), None)
+        } else {
+            (None, Some(count.acquire()))
+        };
+        let worker = {
+            let count = Arc::clone(&count);
+            thread::spawn(move || {
+                let next = if unit_first {
+                    (None, Some(count.acquire()))
+                } else {
+                    (Some(count.acquire_unit()), None)
+                };
+                drop(unit);
+                drop(guard);
+                next
+            })
+        };
+        let drained = count.is_drained();
+        let (unit, guard) = worker.join().unwrap();
+        assert!(!drained, "drained while work was handed over");
+        let expected = if unit_first { (1, 0) } else { (0, 1) };
+        assert_eq!((count.held(), count.units()), expected);
+        drop(unit);
+        drop(guard);
+        assert!(count.is_drained());
+        assert_eq!((count.held(), count.units()), (0, 0));
+    });
+}
+
+#[test]
+fn a_unit_handing_off_to_a_guard_is_never_drained() {
+    hand_off(true);
+}
+
+#[test]
+fn a_guard_handing_off_to_a_unit_is_never_drained() {
+    hand_off(false);
+}

@@ -30,6 +30,23 @@ pub(crate) struct Registry {
     running: BTreeMap<u64, Running>,
     ended: Vec<UnitReport>,
     finished_before: usize,
+    /// Units that ended otherwise than finished before the trigger and are listed in
+    /// `ended` (at most [`EARLY_LISTED`]).
+    early_listed: usize,
+    /// Units that ended otherwise than finished before the trigger beyond those.
+    early_unlisted: usize,
+}
+
+/// How many units that panicked or were cancelled before the shutdown began a report lists;
+/// later ones are only counted, so a long-running process whose units keep failing does not
+/// grow the registry (and the copy every report makes of it) without bound.
+pub(crate) const EARLY_LISTED: usize = 100;
+
+/// What a snapshot of the registry gives a report.
+pub(crate) struct Snapshot {
+    pub(crate) units: Vec<UnitReport>,
+    pub(crate) finished_before: usize,
+    pub(crate) early_unlisted: usize,
 }
 
 impl Registry {
@@ -91,9 +108,16 @@ impl Registry {
         if let Some(handle) = running.handle {
             handle.detach();
         }
-        if !after_trigger && outcome == Outcome::Finished && !running.timed_out {
-            self.finished_before += 1;
-            return;
+        if !after_trigger && !running.timed_out {
+            if outcome == Outcome::Finished {
+                self.finished_before += 1;
+                return;
+            }
+            if self.early_listed == EARLY_LISTED {
+                self.early_unlisted += 1;
+                return;
+            }
+            self.early_listed += 1;
         }
         let outcome = if running.timed_out && outcome == Outcome::Finished {
             Outcome::TimedOut
@@ -129,8 +153,9 @@ impl Registry {
         }
     }
 
-    /// Every listed unit, ended or running, in spawn order.
-    pub(crate) fn snapshot(&self) -> (Vec<UnitReport>, usize) {
+    /// Every listed unit, ended or running, in spawn order, and the counts of those not
+    /// listed.
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let now = Instant::now();
         let mut units = self.ended.clone();
         units.extend(self.running.iter().map(|(id, running)| UnitReport {
@@ -146,7 +171,11 @@ impl Registry {
             running: true,
         }));
         units.sort_by_key(|unit| unit.id);
-        (units, self.finished_before)
+        Snapshot {
+            units,
+            finished_before: self.finished_before,
+            early_unlisted: self.early_unlisted,
+        }
     }
 }
 
@@ -180,7 +209,7 @@ mod tests {
         });
         registry.attach(id, handle);
 
-        let (units, _) = registry.snapshot();
+        let units = registry.snapshot().units;
         assert_eq!(units.len(), 1);
         assert_eq!(units[0].outcome, Outcome::Cancelled);
         assert!(!units[0].running);
@@ -194,6 +223,25 @@ mod tests {
         }
         // Its own end, if it raced the cancel, changes nothing.
         registry.end(id, Outcome::Finished, true);
-        assert_eq!(registry.snapshot().0.len(), 1);
+        assert_eq!(registry.snapshot().units.len(), 1);
+    }
+
+    #[test]
+    fn failures_before_the_trigger_are_listed_up_to_a_bound_and_counted_beyond() {
+        let mut registry = Registry::default();
+        for _ in 0..EARLY_LISTED + 50 {
+            let id = registry.begin("flaky".into(), UnitKind::Task);
+            registry.end(id, Outcome::Panicked("boom".into()), false);
+        }
+        let id = registry.begin("fine".into(), UnitKind::Task);
+        registry.end(id, Outcome::Finished, false);
+        // After the trigger everything is listed again.
+        let id = registry.begin("late".into(), UnitKind::Task);
+        registry.end(id, Outcome::Panicked("late".into()), true);
+        let snapshot = registry.snapshot();
+        assert_eq!(snapshot.units.len(), EARLY_LISTED + 1);
+        assert_eq!(snapshot.early_unlisted, 50);
+        assert_eq!(snapshot.finished_before, 1);
+        assert_eq!(snapshot.units.last().map(|u| u.name.as_ref()), Some("late"));
     }
 }

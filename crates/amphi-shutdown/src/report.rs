@@ -102,8 +102,10 @@ impl UnitReport {
 
 /// What happened to the tracked work of a [`Shutdown`](crate::Shutdown).
 ///
-/// Lists every unit alive when the shutdown began or started after it, and every unit that
-/// panicked at any time; units that finished normally before the shutdown are only counted
+/// Lists every unit alive when the shutdown began or started after it, and the first 100
+/// units that panicked or were cancelled before it (later ones are only counted:
+/// [`failed_before_unlisted`](ShutdownReport::failed_before_unlisted)); units that finished
+/// normally before the shutdown are only counted
 /// ([`finished_before`](ShutdownReport::finished_before)). `Display` prints a table:
 ///
 /// ```text
@@ -123,6 +125,7 @@ pub struct ShutdownReport {
     pub(crate) deadline_passed: bool,
     pub(crate) units: Vec<UnitReport>,
     pub(crate) finished_before: usize,
+    pub(crate) failed_before_unlisted: usize,
     pub(crate) guards_held: usize,
 }
 
@@ -178,15 +181,22 @@ impl ShutdownReport {
         self.finished_before
     }
 
+    /// How many units panicked or were cancelled before the shutdown began beyond the first
+    /// 100, which are listed (these are not).
+    pub fn failed_before_unlisted(&self) -> usize {
+        self.failed_before_unlisted
+    }
+
     /// How many [`Guard`](crate::Guard)s were still held when the report was taken.
     pub fn guards_held(&self) -> usize {
         self.guards_held
     }
 
     /// Whether everything finished in time: no unit cancelled, timed out, panicked or
-    /// running, and no guard held.
+    /// running (listed or not), and no guard held.
     pub fn is_clean(&self) -> bool {
         self.guards_held == 0
+            && self.failed_before_unlisted == 0
             && self
                 .units
                 .iter()
@@ -242,6 +252,13 @@ impl fmt::Display for ShutdownReport {
             }
         }
         let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if self.failed_before_unlisted > 0 {
+            writeln!(
+                f,
+                "  {} more panicked or cancelled before the shutdown (not listed)",
+                self.failed_before_unlisted
+            )?;
+        }
         writeln!(
             f,
             "  {} finished before the shutdown; {} guard{} still held",

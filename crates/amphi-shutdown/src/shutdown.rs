@@ -155,8 +155,9 @@ impl Shutdown {
     /// discarded (send it on a channel if you need it). A panic inside it is caught and
     /// reported as [`Outcome::Panicked`], never propagated.
     ///
-    /// Tracking costs one registry entry (a short lock at spawn and at the end) on top of the
-    /// runtime's own spawn.
+    /// Tracking costs, on top of the runtime's own spawn, a registry entry (one allocation
+    /// in an ordered map) and three short locks of the registry: two at spawn (register,
+    /// then keep the handle) and one at the end.
     pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, future: F)
     where
         F: Future + Send + 'static,
@@ -173,7 +174,7 @@ impl Shutdown {
     {
         let unit = self.shared.guards.acquire_unit();
         let id = self.shared.registry().begin(name.into(), UnitKind::Task);
-        let ending = TaskEnd {
+        let ending = UnitEnd {
             shared: Arc::clone(&self.shared),
             id,
             outcome: None,
@@ -195,7 +196,10 @@ impl Shutdown {
     /// [`wait`](Shutdown::wait) waits for it. A closure that has started cannot be stopped:
     /// if it is still running at the grace deadline, the report lists it as
     /// [`Outcome::TimedOut`] and [`ShutdownReport::overran`] names it. Make long closures
-    /// check a [`token`](Shutdown::token) to stop early. A panic is caught and reported.
+    /// check a [`token`](Shutdown::token) to stop early. A panic is caught and reported. A
+    /// closure that the runtime drops without running it (its blocking pool was shut down
+    /// first, as a tokio runtime's is when it is dropped) is reported as
+    /// [`Outcome::Cancelled`].
     pub fn spawn_blocking<F, T>(&self, name: impl Into<Cow<'static, str>>, f: F)
     where
         F: FnOnce() -> T + Send + 'static,
@@ -206,16 +210,21 @@ impl Shutdown {
             .shared
             .registry()
             .begin(name.into(), UnitKind::Blocking);
-        let shared = Arc::clone(&self.shared);
+        let ending = UnitEnd {
+            shared: Arc::clone(&self.shared),
+            id,
+            outcome: None,
+            unit: Some(unit),
+        };
         self.shared
             .runtime
             .spawn_blocking(move || {
+                // If the closure is dropped unrun, dropping `ending` records it cancelled.
                 let outcome = match std::panic::catch_unwind(AssertUnwindSafe(f)) {
                     Ok(_) => Outcome::Finished,
                     Err(payload) => Outcome::Panicked(panic_message(&*payload)),
                 };
-                shared.end(id, outcome);
-                drop(unit);
+                ending.finish(outcome);
             })
             .detach();
     }
@@ -295,11 +304,23 @@ impl Shutdown {
     /// closures that overran, work spawned late, guards still held), cancels the tasks still
     /// running then, and returns a fresh report.
     ///
+    /// `extra` counts from the grace deadline or from now, whichever is later: called
+    /// before the deadline, it never ends the grace period early, and called before the
+    /// shutdown has begun, it first waits for the shutdown to begin, as
+    /// [`wait`](Shutdown::wait) does (nothing is cancelled before the trigger).
+    ///
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`wait`](Shutdown::wait).
     pub async fn wait_more(&self, extra: Duration) -> ShutdownReport {
-        self.drain_until(Instant::now().checked_add(extra)).await;
+        let token = &self.shared.token;
+        token.cancelled().await;
+        let now = Instant::now();
+        let from = token
+            .cancelled_at()
+            .and_then(|at| at.checked_add(self.shared.grace))
+            .map_or(now, |deadline| deadline.max(now));
+        self.drain_until(from.checked_add(extra)).await;
         self.report()
     }
 
@@ -339,7 +360,7 @@ impl Shutdown {
     /// The report as of now, without waiting: units still running show as
     /// [`Outcome::Running`] (or [`Outcome::TimedOut`] after the deadline).
     pub fn report(&self) -> ShutdownReport {
-        let (units, finished_before) = self.shared.registry().snapshot();
+        let snapshot = self.shared.registry().snapshot();
         let elapsed = self
             .shared
             .token
@@ -350,8 +371,9 @@ impl Shutdown {
             grace: self.shared.grace,
             elapsed,
             deadline_passed: self.shared.deadline_passed.load(Ordering::Acquire),
-            units,
-            finished_before,
+            units: snapshot.units,
+            finished_before: snapshot.finished_before,
+            failed_before_unlisted: snapshot.early_unlisted,
             guards_held: self.shared.guards.held(),
         }
     }
@@ -387,25 +409,26 @@ impl fmt::Debug for Shutdown {
     }
 }
 
-/// Records a tracked task's end when dropped: its outcome, or if the task was dropped
-/// before it finished (cancelled at the deadline, or dropped by an executor that went
-/// away), [`Outcome::Cancelled`]; a unit already reported by the deadline is not reported
-/// again. Then it releases the unit, so that a drained wait sees the record.
-struct TaskEnd {
+/// Records a tracked unit's end when dropped: its outcome, or if the unit was dropped
+/// before it finished (a task cancelled at the deadline or dropped by an executor that went
+/// away, a blocking closure dropped unrun), [`Outcome::Cancelled`]; a unit already reported
+/// by the deadline is not reported again. Then it releases the unit, so that a drained wait
+/// sees the record.
+struct UnitEnd {
     shared: Arc<Shared>,
     id: u64,
     outcome: Option<Outcome>,
     unit: Option<crate::guard::UnitGuard>,
 }
 
-impl TaskEnd {
-    /// The task ended by itself with `outcome`: records it (by dropping the guard).
+impl UnitEnd {
+    /// The unit ended by itself with `outcome`: records it (by dropping the guard).
     fn finish(mut self, outcome: Outcome) {
         self.outcome = Some(outcome);
     }
 }
 
-impl Drop for TaskEnd {
+impl Drop for UnitEnd {
     fn drop(&mut self) {
         let outcome = self.outcome.take().unwrap_or(Outcome::Cancelled);
         self.shared.end(self.id, outcome);

@@ -26,9 +26,10 @@ struct Node {
 struct Meta {
     reason: Option<Reason>,
     at: Option<Instant>,
-    /// Children still to cancel with this node. Dropped children leave dead entries, pruned
-    /// whenever the vector would grow, so a parent that outlives many short-lived children
-    /// holds at most twice the live ones.
+    /// Children still to cancel with this node. Dropped children leave dead entries (each
+    /// keeps its node's allocation alive through the `Weak`), pruned whenever the vector
+    /// would grow, so a parent that outlives many short-lived children holds at most about
+    /// twice as many entries as it ever had children alive at once.
     children: Vec<Weak<Node>>,
 }
 
@@ -322,5 +323,32 @@ impl fmt::Debug for Cancelled<'_> {
                 &self.inner.get_ref().node.cancelled.load(Ordering::Acquire),
             )
             .finish()
+    }
+}
+
+#[cfg(all(test, not(amphi_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_children_are_pruned() {
+        let root = ShutdownToken::new();
+        let live: Vec<_> = (0..10).map(|_| root.child()).collect();
+        for _ in 0..10_000 {
+            drop(root.child());
+        }
+        let meta = lock(&root.node.meta);
+        let alive = meta
+            .children
+            .iter()
+            .filter(|weak| weak.strong_count() > 0)
+            .count();
+        assert_eq!(alive, live.len());
+        assert!(
+            meta.children.capacity() <= 4 * live.len(),
+            "{} entries kept for {} live children",
+            meta.children.capacity(),
+            live.len()
+        );
     }
 }

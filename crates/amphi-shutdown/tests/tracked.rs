@@ -188,3 +188,78 @@ fn a_task_dropped_by_its_executor_is_reported_cancelled() {
     );
     assert!(!report.deadline_passed(), "{report}");
 }
+
+/// A blocking closure that its runtime drops without running it (a tokio runtime shut down
+/// before the closure was scheduled) is reported cancelled, not running forever.
+#[test]
+fn a_blocking_closure_dropped_unrun_is_reported_cancelled() {
+    let Ok(tokio_rt) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+    else {
+        panic!("no tokio runtime");
+    };
+    let handle = tokio_rt.handle().clone();
+    drop(tokio_rt);
+    let ran = Arc::new(AtomicBool::new(false));
+    let shutdown = Shutdown::builder()
+        .grace(Duration::from_secs(10))
+        .runtime(amphi_rt::Runtime::tokio(handle))
+        .build();
+    {
+        let ran = Arc::clone(&ran);
+        shutdown.spawn_blocking("flush", move || ran.store(true, Ordering::SeqCst));
+    }
+    shutdown.trigger("test over");
+    let report = shutdown.wait_blocking();
+    assert!(!ran.load(Ordering::SeqCst), "the closure ran after all");
+    let flush = report
+        .unit("flush")
+        .map(|u| (u.outcome().clone(), u.is_running()));
+    assert_eq!(flush, Some((Outcome::Cancelled, false)), "{report}");
+    assert!(!report.deadline_passed(), "{report}");
+    assert_eq!(report.overran().count(), 0, "{report}");
+}
+
+/// `wait_more` before the trigger waits for the trigger and cancels nothing before it;
+/// `wait_more` during the grace period does not cut it short.
+#[test]
+fn wait_more_never_ends_the_grace_period_early() {
+    amphi_test::run(|rt| async move {
+        let shutdown = Shutdown::builder()
+            .grace(Duration::from_millis(400))
+            .runtime(rt.clone())
+            .build();
+        let token = shutdown.token();
+        shutdown.spawn("server", async move {
+            token.cancelled().await;
+        });
+        // Ignores the token: ends 100 ms after the trigger, inside the grace period.
+        let token = shutdown.token();
+        let sleeper = rt.clone();
+        shutdown.spawn("slow", async move {
+            token.cancelled().await;
+            sleeper.sleep(Duration::from_millis(100)).await;
+        });
+        let early = {
+            let shutdown = shutdown.clone();
+            rt.spawn(async move { shutdown.wait_more(Duration::ZERO).await })
+        };
+        rt.sleep(Duration::from_millis(150)).await;
+        let before = shutdown.report();
+        assert!(!before.deadline_passed(), "{before}");
+        assert_eq!(before.count(&Outcome::Cancelled), 0, "{before}");
+        assert_eq!(before.count(&Outcome::Running), 2, "{before}");
+
+        shutdown.trigger("test over");
+        let during = shutdown.wait_more(Duration::ZERO).await;
+        let Ok(early) = early.await else {
+            panic!("the early wait_more did not finish");
+        };
+        for report in [during, early] {
+            assert!(report.is_clean(), "{report}");
+            assert!(!report.deadline_passed(), "{report}");
+            assert_eq!(report.count(&Outcome::Finished), 2, "{report}");
+        }
+    });
+}

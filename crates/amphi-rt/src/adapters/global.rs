@@ -1,7 +1,8 @@
 //! The runtime-free default: a lazily started `async-executor` on a few threads.
 
 use std::future::Future;
-use std::sync::Once;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_executor::Executor;
 
@@ -11,25 +12,42 @@ use crate::join::{Repr, catch};
 /// The process-wide executor behind [`Runtime::global`](crate::Runtime::global).
 static EXECUTOR: Executor<'static> = Executor::new();
 
-/// Starts the executor threads once.
-static START: Once = Once::new();
+/// Set once at least one executor thread runs.
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Serialises the starts.
+static STARTING: Mutex<()> = Mutex::new(());
 
 /// The most worker threads the global executor starts.
 const MAX_THREADS: usize = 4;
 
+/// Starts the executor threads, once: after the first start that got at least one thread
+/// from the OS, this is one atomic load. If the OS refused every thread, the next spawn
+/// tries again, so tasks spawned meanwhile wait in the executor's queue for it.
 fn start() {
-    START.call_once(|| {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, MAX_THREADS);
-        for n in 0..threads {
-            // If the OS refuses a thread, the others (or the next spawn's retry below) serve;
-            // there is nothing better to do than carry on with fewer workers.
-            let _ = std::thread::Builder::new()
-                .name(format!("amphi-rt-{n}"))
-                .spawn(|| async_io::block_on(EXECUTOR.run(futures_lite::future::pending::<()>())));
-        }
-    });
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_THREADS);
+    let mut running = 0;
+    for n in 0..threads {
+        // A thread the OS refuses is one worker fewer; the others serve.
+        let spawned = std::thread::Builder::new()
+            .name(format!("amphi-rt-{n}"))
+            .spawn(|| async_io::block_on(EXECUTOR.run(futures_lite::future::pending::<()>())));
+        running += usize::from(spawned.is_ok());
+    }
+    if running > 0 {
+        STARTED.store(true, Ordering::Release);
+    }
 }
 
 pub(crate) fn spawn<F>(future: F) -> JoinHandle<F::Output>
