@@ -93,7 +93,8 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, id: u64, peer:
             if outbox.reason().is_none() {
                 add(&shared.stats.bad_clients, 1);
             }
-            outbox.kick(reason);
+            // What was queued for it goes with it: counted, as every other kick counts it.
+            add(&shared.stats.undelivered, outbox.kick(reason) as u64);
         }
     }
     // The writer ends once the send queue is closed and drained, or the client is kicked.

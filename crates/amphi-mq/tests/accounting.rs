@@ -221,3 +221,40 @@ fn shutdown_with_a_stalled_writer_ends_after_the_grace() {
         let _ = recv_n;
     });
 }
+
+/// A subscriber dropped for bad input takes its queued messages with it, counted
+/// `undelivered`: they vanished uncounted (35 of 100 here), and `published` no longer
+/// added up.
+#[test]
+fn a_subscriber_dropped_for_bad_input_has_its_queue_counted() {
+    let rt = Runtime::global();
+    block_on(async {
+        let broker = broker(Config::default(), &rt).await;
+        // A subscriber that never reads, so messages pile up in its send queue.
+        let mut deaf = TcpStream::connect(broker.local_addr()).await.unwrap();
+        deaf.write_all(&frame(b"/topic/big")).await.unwrap();
+        wait_until(&rt, "the subscriber", || broker.stats().subscribers == 1).await;
+        let mut publisher = publisher(&broker, &rt).await;
+        let payload = vec![7u8; 64 * 1024];
+        for _ in 0..100 {
+            publisher.publish("/topic/big", &payload).await.unwrap();
+        }
+        publisher.flush().await.unwrap();
+        wait_until(&rt, "the publishes", || broker.stats().published == 100).await;
+        // Some of the 6.4 MB sit in the subscriber's send queue, the socket being full.
+        rt.sleep(Duration::from_millis(200)).await;
+        // A frame header over the limit: bad input, the client is dropped.
+        deaf.write_all(&[0xFF; 4]).await.unwrap();
+        wait_until(&rt, "the drop", || broker.stats().bad_clients == 1).await;
+        let s = broker.stats();
+        eprintln!("{s}");
+        assert_eq!(
+            s.published,
+            s.delivered + s.undelivered + s.dropped + s.unrouted,
+            "every message is accounted for: {s}"
+        );
+        assert!(s.undelivered > 0, "nothing was queued: {s}");
+        drop(deaf);
+        broker.shutdown().await;
+    });
+}
