@@ -61,12 +61,39 @@ impl<T> Buffer<T> {
         }
     }
 
-    /// Removes every item, in the order `pop` would have taken them.
-    pub(crate) fn drain(&mut self) -> Vec<T> {
-        let mut out = Vec::with_capacity(self.len());
-        while let Some(item) = self.pop() {
-            out.push(item);
+    /// Removes every item without comparing any: O(n) for FIFO and LIFO, O(1) for priority.
+    /// [`Taken::into_ordered`] then puts them in the order `pop` would have taken them.
+    pub(crate) fn take_all(&mut self) -> Taken<T> {
+        match self {
+            Buffer::Fifo(items) => Taken::Ordered(items.drain(..).collect()),
+            Buffer::Lifo(items) => Taken::Ordered(items.drain(..).rev().collect()),
+            Buffer::Priority(heap) => Taken::Priority(heap.take_all()),
         }
-        out
+    }
+}
+
+/// Every item of a buffer, taken out by [`Buffer::take_all`].
+pub(crate) enum Taken<T> {
+    /// In `pop` order already.
+    Ordered(Vec<T>),
+    /// In no order yet: ordering them runs the user's `Ord`, which may panic.
+    Priority(crate::priority::Unordered<T>),
+}
+
+impl<T> Taken<T> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Taken::Ordered(items) => items.len(),
+            Taken::Priority(items) => items.len(),
+        }
+    }
+
+    /// The items in the order `pop` would have taken them. For priority, O(n log n)
+    /// comparisons of the user's `Ord`: call it outside the queue's lock.
+    pub(crate) fn into_ordered(self) -> Vec<T> {
+        match self {
+            Taken::Ordered(items) => items,
+            Taken::Priority(items) => items.into_ordered(),
+        }
     }
 }

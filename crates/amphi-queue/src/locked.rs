@@ -175,21 +175,26 @@ impl<T> Locked<T> {
     }
 
     /// Closes and takes every buffered item, counting them as done.
+    ///
+    /// The items leave the buffer and are counted done under the lock without comparing
+    /// any; a priority queue's are ordered after it, so a user's `Ord` that panics there
+    /// leaves the queue closed, empty and its counts exact (the panic reaches the caller
+    /// with the items it held).
     pub(crate) fn close_immediate(&self, wakers: &Wakers) -> Vec<T> {
-        let (drained, all_done) = {
+        let (taken, all_done) = {
             let mut state = lock(&self.state);
             state.closed = true;
-            let drained = state.buf.drain();
+            let taken = state.buf.take_all();
             // Saturating, as Python's `shutdown(immediate=True)`: `task_done` may have run
             // ahead of the gets.
-            state.unfinished = state.unfinished.saturating_sub(drained.len());
-            (drained, state.unfinished == 0)
+            state.unfinished = state.unfinished.saturating_sub(taken.len());
+            (taken, state.unfinished == 0)
         };
         wakers.wake_all_on_close();
         if all_done {
             wakers.wake_joiners();
         }
-        drained
+        taken.into_ordered()
     }
 
     pub(crate) fn task_done(&self, wakers: &Wakers) -> Result<(), TaskDoneError> {

@@ -397,3 +397,46 @@ fn the_list_alone_reuses_an_emptied_block_while_both_sides_run() {
         producer.join().expect("producer");
     });
 }
+
+/// What a closer wrote before `close` is visible to a put refused as closed and to a get that
+/// finds the queue closed and empty (the broker reads a flag set before the close after a
+/// refused put, to tell a retired channel from a shutdown).
+fn a_refusal_by_close_sees_what_came_before_it_on(make: fn() -> Queue<u8>) {
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    loom::model(move || {
+        let queue = make();
+        let retired = Arc::new(AtomicBool::new(false));
+        let closer = {
+            let queue = queue.clone();
+            let retired = Arc::clone(&retired);
+            thread::spawn(move || {
+                retired.store(true, Ordering::Relaxed);
+                queue.close();
+            })
+        };
+        if queue.try_put(1).is_err() {
+            assert!(
+                retired.load(Ordering::Relaxed),
+                "refused put missed the flag"
+            );
+        }
+        if let Err(crate::TryGetError::Closed) = queue.try_get() {
+            assert!(
+                retired.load(Ordering::Relaxed),
+                "closed get missed the flag"
+            );
+        }
+        closer.join().expect("closer");
+    });
+}
+
+#[test]
+fn a_refusal_by_close_sees_what_came_before_it() {
+    a_refusal_by_close_sees_what_came_before_it_on(|| Queue::bounded(1));
+}
+
+#[test]
+fn a_refusal_by_close_sees_what_came_before_it_on_the_list() {
+    a_refusal_by_close_sees_what_came_before_it_on(Queue::unbounded);
+}

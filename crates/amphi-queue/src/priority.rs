@@ -11,6 +11,26 @@ struct Slot<T> {
     item: T,
 }
 
+/// Every item of a [`PriorityBuffer`], taken out in no order.
+pub(crate) struct Unordered<T> {
+    slots: Vec<Slot<T>>,
+    cmp: fn(&T, &T) -> Ordering,
+}
+
+impl<T> Unordered<T> {
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The items in the order `pop` takes them: by `cmp`, then by insertion. O(n log n).
+    pub(crate) fn into_ordered(mut self) -> Vec<T> {
+        let cmp = self.cmp;
+        self.slots
+            .sort_unstable_by(|a, b| cmp(&a.item, &b.item).then(a.seq.cmp(&b.seq)));
+        self.slots.into_iter().map(|slot| slot.item).collect()
+    }
+}
+
 /// A binary min-heap over `cmp`, FIFO among equal items.
 pub(crate) struct PriorityBuffer<T> {
     heap: Vec<Slot<T>>,
@@ -58,6 +78,14 @@ impl<T> PriorityBuffer<T> {
         self.heap.swap(0, end);
         self.sift_down(0, end);
         self.heap.pop().map(|slot| slot.item)
+    }
+
+    /// Takes every item out, in no order, without comparing any. O(1).
+    pub(crate) fn take_all(&mut self) -> Unordered<T> {
+        Unordered {
+            slots: std::mem::take(&mut self.heap),
+            cmp: self.cmp,
+        }
     }
 
     /// Takes the item that `pop` would return last. O(n): it is among the leaves.

@@ -444,6 +444,10 @@ impl<T> Queue<T> {
     /// for `join` (Python's `shutdown(immediate=True)`).
     ///
     /// Items already taken by getters and not yet marked done still hold `join` back.
+    ///
+    /// Cost: O(n) for FIFO and LIFO; for a priority queue O(n log n) comparisons, made
+    /// after the items have left the queue: an `Ord` that panics there leaves the queue
+    /// closed, empty and its `join` count exact, and the panic drops the items taken.
     pub fn close_immediate(&self) -> Vec<T> {
         self.shared.close_immediate()
     }
@@ -454,6 +458,10 @@ impl<T> Queue<T> {
     }
 
     /// Marks one item taken earlier as processed, for [`join`](Queue::join).
+    ///
+    /// As in Python's `Queue.task_done`, the count is against the items put, not the items
+    /// taken: a call for an item nobody has taken yet is accepted, and lets `join` return
+    /// while that item still waits. Call it once per item, after processing it.
     ///
     /// # Errors
     ///

@@ -72,7 +72,8 @@ impl<T> Stream for QueueStream<T> {
         if self.done {
             (0, Some(0))
         } else {
-            (self.queue.len(), None)
+            // Other handles may take what is buffered now: no lower bound holds.
+            (0, None)
         }
     }
 }
@@ -82,6 +83,12 @@ impl<T> Stream for QueueStream<T> {
 /// Made by [`Queue::sink`]. Its error, [`ReserveError`], means the queue is closed. Closing
 /// the sink (`poll_close`) gives back an unused reservation but does **not** close the
 /// queue: the queue ends only by [`Queue::close`].
+///
+/// `start_send` without a `poll_ready` before it (outside the `Sink` contract, but not
+/// refused) puts the item if there is room; if the queue is full it holds the item (and any
+/// sent after it, in order) and puts them at the next `poll_ready`, `poll_flush` or
+/// `poll_close`, waiting for room there. Only a closed queue, or dropping the sink before
+/// such a poll, makes it drop items.
 ///
 /// Cost: `poll_ready` is one [`Queue::reserve`] step and `start_send` fills the slot, so
 /// every item through the sink takes the short lock twice (reserve, then fill); for the
@@ -96,6 +103,8 @@ pub struct QueueSink<T> {
     queue: Queue<T>,
     wait: WaitState,
     reserved: bool,
+    /// Items `start_send` got without a reservation while the queue was full, in order.
+    held: std::collections::VecDeque<T>,
 }
 
 impl<T> QueueSink<T> {
@@ -104,6 +113,7 @@ impl<T> QueueSink<T> {
             queue,
             wait: WaitState::new(),
             reserved: false,
+            held: std::collections::VecDeque::new(),
         }
     }
 
@@ -117,6 +127,38 @@ impl<T> QueueSink<T> {
             self.queue.shared.release_reserved();
         }
     }
+
+    /// Reserves a slot, once.
+    fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
+        if self.reserved {
+            return Poll::Ready(Ok(()));
+        }
+        match poll_reserve(&self.queue.shared, &mut self.wait, &mut Strategy::Async(cx)) {
+            Poll::Ready(Some(Ok(()))) => {
+                self.reserved = true;
+                self.wait.reset();
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Err(err)),
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Puts the held items, in order, waiting for room. Dropped only if the queue is
+    /// closed.
+    fn poll_put_held(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
+        while !self.held.is_empty() {
+            if let Err(err) = std::task::ready!(self.poll_reserve(cx)) {
+                self.held.clear();
+                return Poll::Ready(Err(err));
+            }
+            if let Some(item) = self.held.pop_front() {
+                self.reserved = false;
+                self.queue.shared.put_reserved(item);
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
 }
 
 impl<T> Unpin for QueueSink<T> {}
@@ -126,39 +168,46 @@ impl<T> Sink<T> for QueueSink<T> {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
         let this = self.get_mut();
-        if this.reserved {
-            return Poll::Ready(Ok(()));
-        }
-        match poll_reserve(&this.queue.shared, &mut this.wait, &mut Strategy::Async(cx)) {
-            Poll::Ready(Some(Ok(()))) => {
-                this.reserved = true;
-                this.wait.reset();
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Err(err)),
-            Poll::Ready(None) | Poll::Pending => Poll::Pending,
-        }
+        std::task::ready!(this.poll_put_held(cx))?;
+        this.poll_reserve(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), ReserveError> {
         let this = self.get_mut();
         if std::mem::take(&mut this.reserved) {
             this.queue.shared.put_reserved(item);
-            Ok(())
-        } else {
-            // Called without `poll_ready`: put if there is room, as far as we can.
-            this.queue.try_put(item).map_err(|_| ReserveError)
+            return Ok(());
+        }
+        // Called without `poll_ready`: put if there is room, else hold the item for the
+        // next poll (type docs); behind items held already, so order is kept.
+        if this.queue.is_closed() {
+            this.held.clear();
+            return Err(ReserveError);
+        }
+        if !this.held.is_empty() {
+            this.held.push_back(item);
+            return Ok(());
+        }
+        match this.queue.try_put(item) {
+            Ok(()) => Ok(()),
+            Err(crate::TryPutError::Full(item)) => {
+                this.held.push_back(item);
+                Ok(())
+            }
+            Err(crate::TryPutError::Closed(_)) => Err(ReserveError),
         }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
-        // Items are in the queue as soon as `start_send` returns.
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
+        // Items are in the queue as soon as `start_send` returns, but for one held there.
+        self.get_mut().poll_put_held(cx)
     }
 
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
-        self.get_mut().release();
-        Poll::Ready(Ok(()))
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
+        let this = self.get_mut();
+        let held = std::task::ready!(this.poll_put_held(cx));
+        this.release();
+        Poll::Ready(held)
     }
 }
 
@@ -182,6 +231,7 @@ impl<T> fmt::Debug for QueueSink<T> {
         f.debug_struct("QueueSink")
             .field("queue", &self.queue)
             .field("reserved", &self.reserved)
+            .field("held", &self.held.len())
             .finish()
     }
 }

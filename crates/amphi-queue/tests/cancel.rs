@@ -179,9 +179,11 @@ fn cancelled_gets_lose_nothing_under_load() {
         for consumer in consumers {
             consumer.await.expect("consumer ok");
         }
-        rt.spawn_blocking(move || producer.join().is_ok())
+        let produced = rt
+            .spawn_blocking(move || producer.join().is_ok())
             .await
             .expect("joined");
+        assert!(produced, "the producer thread panicked");
         assert_eq!(
             received.load(Ordering::SeqCst),
             ITEMS,

@@ -143,6 +143,10 @@ impl<T> ArrayRing<T> {
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.closed_bit != 0 {
+                // Acquire, with the close's read-modify-write: what the closer did before
+                // `close` is visible to a caller that sees this refusal (the tail may have
+                // been read `Relaxed`).
+                fence(Ordering::Acquire);
                 return Err(Refused::Closed(value));
             }
             if !locked && tail & self.slow_bit != 0 {
@@ -230,6 +234,8 @@ impl<T> ArrayRing<T> {
                 let tail = self.tail.load(Ordering::Relaxed);
                 if tail & !self.flags() == head {
                     return Err(if tail & self.closed_bit != 0 {
+                        // As in `push`: a caller that sees the close sees what came before it.
+                        fence(Ordering::Acquire);
                         Empty::Closed
                     } else {
                         Empty::Open

@@ -209,6 +209,9 @@ impl<T> BlockList<T> {
                     self.keep_spare(next_block);
                 }
                 return Err(if tail & CLOSED != 0 {
+                    // Acquire, with the close's read-modify-write: what the closer did before
+                    // `close` is visible to a caller that sees this refusal.
+                    fence(Ordering::Acquire);
                     Refused::Closed(value)
                 } else {
                     Refused::Slow(value)
@@ -290,6 +293,8 @@ impl<T> BlockList<T> {
                 let tail = self.tail.index.load(Ordering::Relaxed);
                 if head >> SHIFT == tail >> SHIFT {
                     return Err(if tail & CLOSED != 0 {
+                        // As in `push`: a caller that sees the close sees what came before it.
+                        fence(Ordering::Acquire);
                         Empty::Closed
                     } else {
                         Empty::Open
