@@ -84,6 +84,11 @@ pub struct Config {
     /// The most clients connected at once; further connections are closed at once.
     pub max_clients: usize,
     /// Capacity of each client's send queue, in messages.
+    ///
+    /// Up to 4096, the queue is a lock-free ring whose slots (40 bytes each) are allocated
+    /// when the client connects; above, it grows with what is queued for the client (an
+    /// idle connection costs almost nothing), for about 6% of the broker's throughput
+    /// (`amphi-mq bench -p 2 -s 2`: 1.63 against 1.74 M messages a second).
     pub queue_capacity: usize,
     /// Most payload bytes queued for one client; past it the slow-subscriber policy applies
     /// as if the queue were full (not under [`SlowPolicy::Block`], which counts messages only).

@@ -69,6 +69,10 @@ impl fmt::Display for Reason {
     }
 }
 
+/// The largest send queue kept in a preallocated ring (160 KiB a connection); larger ones
+/// allocate as messages are queued.
+pub(crate) const RING_MAX_SLOTS: usize = 4096;
+
 /// A client's send queue, shared by the channels it subscribes to and its writer task.
 #[derive(Debug)]
 pub(crate) struct Outbox {
@@ -85,7 +89,14 @@ impl Outbox {
     pub(crate) fn new(id: u64, capacity: usize, budget: usize, stream: TcpStream) -> Outbox {
         Outbox {
             id,
-            queue: Queue::bounded(capacity.max(1)),
+            // A ring allocates every slot at connect, before the client sends a byte (40
+            // bytes a slot: 2.5 MiB at the default capacity); above `RING_MAX_SLOTS` the
+            // queue grows with what is queued instead, for about 5% of throughput.
+            queue: if capacity <= RING_MAX_SLOTS {
+                Queue::bounded(capacity.max(1))
+            } else {
+                Queue::bounded_on_demand(capacity)
+            },
             pending: AtomicUsize::new(0),
             budget,
             stream,

@@ -41,6 +41,7 @@
 //! | [`Queue::bounded`] / [`Queue::unbounded`] | first in, first out | `cap` / none |
 //! | [`Queue::lifo`] / [`Queue::lifo_unbounded`] | last in, first out | `cap` / none |
 //! | [`Queue::priority`] / [`Queue::priority_unbounded`] | smallest first (`Ord`), ties in put order | `cap` / none |
+//! | [`Queue::bounded_on_demand`] | first in, first out; storage grows with the items instead of being allocated up front | `cap` |
 //!
 //! # Ending
 //!

@@ -111,6 +111,38 @@ impl<T> Queue<T> {
         }
     }
 
+    /// A first-in, first-out queue holding at most `cap` items, with no storage allocated
+    /// up front: for many queues with high limits that are mostly near empty (one per client
+    /// of a server, say), where [`bounded`](Queue::bounded) would allocate `cap` slots for
+    /// each when it is made.
+    ///
+    /// The items live in the locked buffer (as [`bounded`](Queue::bounded)'s above 65,536),
+    /// which starts empty and doubles as items arrive, up to the most it has held (it does
+    /// not shrink): memory follows what the queue really held. Every put and get takes a short
+    /// lock, where the ring's claim a position with a compare-and-swap; a put allocates only
+    /// while the buffer grows (amortised O(1)). Same behaviour as `bounded` otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use amphi_queue::Queue;
+    ///
+    /// // 4096 of these cost nothing until items arrive.
+    /// let outboxes: Vec<Queue<Vec<u8>>> =
+    ///     (0..4096).map(|_| Queue::bounded_on_demand(65_536)).collect();
+    /// outboxes[7].try_put(b"hello".to_vec()).unwrap();
+    /// assert_eq!(outboxes[7].try_get().unwrap(), b"hello");
+    /// assert_eq!(outboxes[7].capacity(), Some(65_536));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `cap` is 0; use [`Queue::unbounded`] for a queue without a limit.
+    pub fn bounded_on_demand(cap: usize) -> Self {
+        let cap = check_capacity(cap, "unbounded");
+        Self::with_buffer(Buffer::fifo(0), cap)
+    }
+
     /// A first-in, first-out queue without a limit: puts never wait.
     ///
     /// The items live in a lock-free list of blocks of 31 slots (the design of crossbeam's

@@ -20,6 +20,8 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes asked for by allocations and reallocations (their new size).
+    static BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
 // SAFETY: forwards every call to `System` unchanged; the counter is a thread-local `Cell`,
@@ -27,6 +29,7 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        let _ = BYTES.try_with(|n| n.set(n.get() + layout.size()));
         // SAFETY: same contract as ours, passed through.
         unsafe { System.alloc(layout) }
     }
@@ -36,6 +39,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        let _ = BYTES.try_with(|n| n.set(n.get() + new_size));
         // SAFETY: same contract as ours, passed through.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -48,6 +52,13 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.with(Cell::get);
     f();
     ALLOCATIONS.with(Cell::get) - before
+}
+
+/// Bytes allocated while `f` runs, and its result.
+fn bytes_in<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = BYTES.with(Cell::get);
+    let value = f();
+    (BYTES.with(Cell::get) - before, value)
 }
 
 fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
@@ -211,4 +222,35 @@ fn a_blocking_wait_that_parks_allocates_one_listener() {
     }
     // Each wait parks unless this thread was descheduled for the whole pause.
     assert!(parked > 0, "no blocking wait parked in 10 tries");
+}
+
+/// `bounded_on_demand` allocates no slots up front, and then only as items arrive; `bounded`
+/// allocates its ring of `cap` slots when made.
+#[test]
+fn bounded_on_demand_allocates_with_the_items_not_the_capacity() {
+    const CAP: usize = 65_536;
+    let (ring, eager) = bytes_in(|| Queue::<u64>::bounded(CAP));
+    assert!(ring >= CAP * 16, "the ring allocated only {ring} bytes");
+    let (made, lazy) = bytes_in(|| Queue::<u64>::bounded_on_demand(CAP));
+    assert!(
+        made < 4096,
+        "an on-demand queue allocated {made} bytes when made"
+    );
+    let (grown, ()) = bytes_in(|| {
+        for i in 0..100 {
+            lazy.try_put(i).expect("room");
+        }
+    });
+    // Doubling up to 128 slots of 8 bytes: under 2 KiB in all.
+    assert!(grown < 2048, "100 items grew it by {grown} bytes");
+    let (reused, ()) = bytes_in(|| {
+        for _ in 0..100 {
+            let _ = lazy.try_get();
+        }
+        for i in 0..100 {
+            lazy.try_put(i).expect("room");
+        }
+    });
+    assert_eq!(reused, 0, "the grown buffer is reused");
+    drop(eager);
 }

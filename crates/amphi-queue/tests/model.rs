@@ -9,6 +9,8 @@ use proptest::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flavor {
     Fifo,
+    /// FIFO whose bounded form is `Queue::bounded_on_demand` (the locked buffer).
+    FifoOnDemand,
     Lifo,
     Priority,
 }
@@ -59,7 +61,7 @@ impl Model {
             return None;
         }
         Some(match self.flavor {
-            Flavor::Fifo => 0,
+            Flavor::Fifo | Flavor::FifoOnDemand => 0,
             Flavor::Lifo => self.items.len() - 1,
             Flavor::Priority => {
                 let min = self.items.iter().map(|&(v, s)| (v, s)).min()?;
@@ -75,7 +77,9 @@ impl Model {
 
     fn evict(&mut self) -> Option<u8> {
         match self.flavor {
-            Flavor::Fifo | Flavor::Lifo => self.items.pop_front().map(|(v, _)| v),
+            Flavor::Fifo | Flavor::FifoOnDemand | Flavor::Lifo => {
+                self.items.pop_front().map(|(v, _)| v)
+            }
             Flavor::Priority => {
                 let max = self.items.iter().copied().max()?;
                 let i = self.items.iter().position(|&x| x == max)?;
@@ -88,7 +92,8 @@ impl Model {
 fn check(flavor: Flavor, cap: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let queue = match (flavor, cap) {
         (Flavor::Fifo, Some(c)) => Queue::bounded(c),
-        (Flavor::Fifo, None) => Queue::unbounded(),
+        (Flavor::FifoOnDemand, Some(c)) => Queue::bounded_on_demand(c),
+        (Flavor::Fifo | Flavor::FifoOnDemand, None) => Queue::unbounded(),
         (Flavor::Lifo, Some(c)) => Queue::lifo(c),
         (Flavor::Lifo, None) => Queue::lifo_unbounded(),
         (Flavor::Priority, Some(c)) => Queue::priority(c),
@@ -193,6 +198,7 @@ fn check(flavor: Flavor, cap: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
 fn flavor() -> impl Strategy<Value = Flavor> {
     prop_oneof![
         Just(Flavor::Fifo),
+        Just(Flavor::FifoOnDemand),
         Just(Flavor::Lifo),
         Just(Flavor::Priority)
     ]

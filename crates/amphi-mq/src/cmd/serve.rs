@@ -28,7 +28,8 @@ pub(crate) struct ServeArgs {
     /// Most clients connected at once; more connections are closed at once.
     #[arg(long, default_value_t = DEFAULT_MAX_CLIENTS)]
     max_clients: usize,
-    /// Capacity of each client's send queue, in messages.
+    /// Capacity of each client's send queue, in messages. Up to 4096: a ring allocated at
+    /// connect (40 bytes a slot), a little faster; above: grows with what is queued.
     #[arg(long, default_value_t = DEFAULT_QUEUE_CAPACITY)]
     queue_capacity: usize,
     /// Most payload bytes queued for one client; past it the policy applies as when full.
