@@ -43,20 +43,30 @@ fn amphi(shape: Shape, cap: usize, n: u64) -> f64 {
     n as f64 / took.as_secs_f64() / 1e6
 }
 
-/// One trial through crossbeam-channel; M items a second.
-fn crossbeam(shape: Shape, cap: usize, n: u64) -> f64 {
-    let (tx, rx) = crossbeam_channel::bounded(cap);
+/// One trial through a peer's channel, ends `tx` and `rx`, that ends when every sender is
+/// gone; M items a second.
+fn channel<S, R>(
+    shape: Shape,
+    n: u64,
+    (tx, rx): (S, R),
+    send: fn(&S, u64),
+    recv: fn(&R) -> bool,
+) -> f64
+where
+    S: Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
     let took = time_threads(
         shape,
         n,
         move |_, count| {
             for i in 0..count {
-                let _ = tx.send(i);
+                send(&tx, i);
             }
         },
         move |_| {
             let mut got = 0;
-            while rx.recv().is_ok() {
+            while recv(&rx) {
                 got += 1;
             }
             got
@@ -65,26 +75,30 @@ fn crossbeam(shape: Shape, cap: usize, n: u64) -> f64 {
     n as f64 / took.as_secs_f64() / 1e6
 }
 
-/// One trial through kanal; M items a second.
-fn kanal(shape: Shape, cap: usize, n: u64) -> f64 {
-    let (tx, rx) = kanal::bounded(cap);
-    let took = time_threads(
+/// One trial through crossbeam-channel; M items a second.
+fn crossbeam(shape: Shape, cap: usize, n: u64) -> f64 {
+    channel(
         shape,
         n,
-        move |_, count| {
-            for i in 0..count {
-                let _ = tx.send(i);
-            }
+        crossbeam_channel::bounded(cap),
+        |tx, i| {
+            let _ = tx.send(i);
         },
-        move |_| {
-            let mut got = 0;
-            while rx.recv().is_ok() {
-                got += 1;
-            }
-            got
+        |rx| rx.recv().is_ok(),
+    )
+}
+
+/// One trial through kanal; M items a second.
+fn kanal(shape: Shape, cap: usize, n: u64) -> f64 {
+    channel(
+        shape,
+        n,
+        kanal::bounded(cap),
+        |tx, i| {
+            let _ = tx.send(i);
         },
-    );
-    n as f64 / took.as_secs_f64() / 1e6
+        |rx| rx.recv().is_ok(),
+    )
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {

@@ -199,7 +199,7 @@ impl<T> Sink<T> for QueueSink<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
-        // Items are in the queue as soon as `start_send` returns, but for one held there.
+        // Items are in the queue as soon as `start_send` returns, but for any it held.
         self.get_mut().poll_put_held(cx)
     }
 

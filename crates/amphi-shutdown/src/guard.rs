@@ -61,8 +61,7 @@ impl GuardCount {
 
     /// Counts one tracked unit (a task or blocking closure) until the returned value drops.
     pub(crate) fn acquire_unit(self: &Arc<GuardCount>) -> UnitGuard {
-        // `units` before `inflight` here and after it in the release, so that `held`
-        // (their difference) may lag behind a unit but never counts one as a guard.
+        // Two words: `held` (their difference) is exact only while no unit starts or ends.
         self.units.fetch_add(1, Ordering::Relaxed);
         self.inflight.fetch_add(ONE, Ordering::Relaxed);
         UnitGuard {
@@ -93,8 +92,9 @@ impl GuardCount {
         self.inflight.fetch_or(WAITING, Ordering::AcqRel);
     }
 
-    /// How many [`Guard`]s are held now. A snapshot of two counts: while a unit starts or
-    /// ends it may briefly count one guard too few, never one too many.
+    /// How many [`Guard`]s are held now. A snapshot of two counts read one after the other:
+    /// exact while no unit starts or ends, and off by the units doing so otherwise (never
+    /// below zero). The drain does not use it.
     pub(crate) fn held(&self) -> usize {
         let inflight = self.inflight.load(Ordering::Acquire) / ONE;
         inflight.saturating_sub(self.units())
